@@ -1,0 +1,44 @@
+#!/bin/sh
+# Prepares a fresh checkout: installs missing Debian packages (when run as root with
+# apt-get available; --no-deps skips this), then generates configure.
+set -e
+cd "$(dirname "$0")"
+
+# Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check; rusticl and oclgrind for
+# the device matrix in CI.
+PACKAGES="build-essential pkg-config autoconf automake libtool autoconf-archive \
+ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev check clinfo \
+mesa-opencl-icd oclgrind"
+
+install_deps=yes
+for arg in "$@"; do
+    case "$arg" in
+        --no-deps) install_deps=no ;;
+        -h|--help) echo "usage: $0 [--no-deps]"; exit 0 ;;
+        *) echo "$0: unknown argument '$arg'" >&2; exit 2 ;;
+    esac
+done
+
+missing_packages() {
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$p"
+    done
+}
+
+if [ "$install_deps" = yes ] && command -v dpkg-query >/dev/null 2>&1; then
+    missing=$(missing_packages)
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "autogen.sh: installing missing Debian packages: $missing"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -q
+            # shellcheck disable=SC2086
+            apt-get install -y -q --no-install-recommends $missing
+        else
+            echo "autogen.sh: missing Debian packages (install them as root): $missing" >&2
+        fi
+    fi
+fi
+
+autoreconf -fi
+echo "autogen.sh: done; now run ./configure"

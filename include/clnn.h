@@ -1,0 +1,16 @@
+/*
+ * clnn: neural network primitives and models on any OpenCL device.
+ *
+ * This umbrella header includes every public part of the library:
+ *   clnn/core.h  status codes, errors, logging, devices, contexts, tensors
+ *   clnn/ops.h   primitives: GEMM, element-wise operations
+ *
+ * Link with `pkg-config --libs clnn`.
+ */
+#ifndef CLNN_H
+#define CLNN_H
+
+#include <clnn/core.h>
+#include <clnn/ops.h>
+
+#endif /* CLNN_H */

@@ -1,0 +1,14 @@
+/* Element-wise launch helpers shared by op families (not installed). */
+#ifndef CLNN_ELEMENTWISE_H
+#define CLNN_ELEMENTWISE_H
+
+#include "../core/context.h"
+
+/* Build options of the element-wise programs for this context ("-DVEC=8"). */
+void clnn_elementwise_options(clnn_context_t ctx, char *buf, size_t size);
+
+/* Runs a kernel of elementwise.cl whose arguments are set, over `n` elements
+ * (VEC elements per work-item). */
+clnn_status clnn_elementwise_launch(clnn_context_t ctx, cl_kernel kernel, size_t n);
+
+#endif

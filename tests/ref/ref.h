@@ -1,0 +1,24 @@
+/* Plain CPU references for the tests: straightforward loops, double accumulation.
+ * One file per op family. */
+#ifndef CLNN_TEST_REF_H
+#define CLNN_TEST_REF_H
+
+#include <clnn.h>
+#include <stddef.h>
+
+/* C = alpha * op(A) * op(B) + beta * C, row-major; C is given in float and the
+ * result returned in `out` (m x n, dense). */
+void ref_gemm(clnn_transpose ta, clnn_transpose tb, size_t m, size_t n, size_t k,
+              double alpha, const float *a, size_t lda, const float *b, size_t ldb,
+              double beta, const float *c, size_t ldc, double *out);
+
+/* c = a (op) b with numpy broadcasting; c has `c_desc`'s shape. */
+void ref_binary(clnn_binary_op op, const clnn_tensor_desc *a_desc, const float *a,
+                const clnn_tensor_desc *b_desc, const float *b,
+                const clnn_tensor_desc *c_desc, double *c);
+
+void ref_relu(const float *x, size_t n, double *y);
+void ref_relu_backward(const float *x, const float *dy, size_t n, double *dx);
+void ref_scale(double alpha, const float *x, size_t n, double *y);
+
+#endif
