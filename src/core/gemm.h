@@ -1,6 +1,6 @@
 /* GEMM through CLBlast and its per-device parameter table (not installed). */
-#ifndef CLNN_GEMM_H
-#define CLNN_GEMM_H
+#ifndef CLNN_CORE_GEMM_INTERNAL_H
+#define CLNN_CORE_GEMM_INTERNAL_H
 
 #include "context.h"
 

@@ -1,6 +1,6 @@
 /* Element-wise launch helpers shared by op families (not installed). */
-#ifndef CLNN_ELEMENTWISE_H
-#define CLNN_ELEMENTWISE_H
+#ifndef CLNN_OPS_ELEMENTWISE_INTERNAL_H
+#define CLNN_OPS_ELEMENTWISE_INTERNAL_H
 
 #include "../core/context.h"
 
