@@ -14,5 +14,6 @@
 
 #include <clnn/gemm.h>
 #include <clnn/elementwise.h>
+#include <clnn/activation.h>
 
 #endif /* CLNN_OPS_H */

@@ -11,4 +11,10 @@ void clnn_elementwise_options(clnn_context_t ctx, char *buf, size_t size);
  * (VEC elements per work-item). */
 clnn_status clnn_elementwise_launch(clnn_context_t ctx, cl_kernel kernel, size_t n);
 
+/* Activation helpers (activation.c) for fused operations. */
+clnn_status clnn_activation_check(const clnn_activation_desc *act, const char *fn);
+/* Build options of a program specialised for activation `kind`. */
+void clnn_activation_options(clnn_context_t ctx, clnn_activation kind, char *buf,
+                             size_t size);
+
 #endif

@@ -21,4 +21,7 @@ void ref_relu(const float *x, size_t n, double *y);
 void ref_relu_backward(const float *x, const float *dy, size_t n, double *dx);
 void ref_scale(double alpha, const float *x, size_t n, double *y);
 
+/* f(x) for an activation descriptor. */
+double ref_activation(clnn_activation_desc act, double x);
+
 #endif
