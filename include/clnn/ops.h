@@ -15,5 +15,6 @@
 #include <clnn/gemm.h>
 #include <clnn/elementwise.h>
 #include <clnn/activation.h>
+#include <clnn/window.h>
 
 #endif /* CLNN_OPS_H */
