@@ -2,29 +2,19 @@
  * VEC consecutive elements (vector load, op, vector store); the chunk that runs
  * past `n` is finished element by element. Offsets are in elements. */
 
-/* ---- unary maps: y = f(x) */
-
-#define UNARY_KERNEL(name, EXPR)                                                     \
-    kernel void name(global const float *x, ulong x_off, global float *y,            \
-                     ulong y_off, ulong n, float alpha)                              \
-    {                                                                                \
-        ulong i = CLNN_CHUNK_START();                                                \
-        x += x_off + i;                                                              \
-        y += y_off + i;                                                              \
-        if (i + VEC <= n) {                                                          \
-            VFLOAT v = VLOAD(0, x);                                                  \
-            VSTORE(EXPR, 0, y);                                                      \
-        } else {                                                                     \
-            for (ulong j = 0; i + j < n; j++) {                                      \
-                float v = x[j];                                                      \
-                y[j] = EXPR;                                                         \
-            }                                                                        \
-        }                                                                            \
+/* y = alpha * x */
+kernel void scale_f32(global const float *x, ulong x_off, global float *y, ulong y_off,
+                      ulong n, float alpha)
+{
+    ulong i = CLNN_CHUNK_START();
+    x += x_off + i;
+    y += y_off + i;
+    if (i + VEC <= n) {
+        VSTORE(alpha * VLOAD(0, x), 0, y);
+    } else {
+        for (ulong j = 0; i + j < n; j++) y[j] = alpha * x[j];
     }
-
-/* `v < 0 ? 0 : v` keeps NaN as NaN, like other frameworks' relu. */
-UNARY_KERNEL(scale_f32, alpha * v)
-UNARY_KERNEL(relu_f32, v < 0 ? 0 : v)
+}
 
 kernel void fill_f32(global float *y, ulong y_off, ulong n, float value)
 {
@@ -34,22 +24,6 @@ kernel void fill_f32(global float *y, ulong y_off, ulong n, float value)
         VSTORE((VFLOAT)(value), 0, y);
     } else {
         for (ulong j = 0; i + j < n; j++) y[j] = value;
-    }
-}
-
-/* dx = x > 0 ? dy : 0 */
-kernel void relu_backward_f32(global const float *x, ulong x_off, global const float *dy,
-                              ulong dy_off, global float *dx, ulong dx_off, ulong n)
-{
-    ulong i = CLNN_CHUNK_START();
-    x += x_off + i;
-    dy += dy_off + i;
-    dx += dx_off + i;
-    if (i + VEC <= n) {
-        VFLOAT xv = VLOAD(0, x);
-        VSTORE(xv > (VFLOAT)(0) ? VLOAD(0, dy) : (VFLOAT)(0), 0, dx);
-    } else {
-        for (ulong j = 0; i + j < n; j++) dx[j] = x[j] > 0 ? dy[j] : 0;
     }
 }
 

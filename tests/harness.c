@@ -97,6 +97,16 @@ void harness_expect_close(const float *got, const double *want, size_t n, double
                   want[worst]);
 }
 
+void harness_expect_error_at(clnn_status got, clnn_status want, const char *needle,
+                             const char *what)
+{
+    ck_assert_msg(got == want, "%s returned %s, expected %s (last error: %s)", what,
+                  clnn_status_string(got), clnn_status_string(want), clnn_last_error());
+    ck_assert_msg(strstr(clnn_last_error(), needle) != NULL,
+                  "%s: last error \"%s\" does not mention \"%s\"", what, clnn_last_error(),
+                  needle);
+}
+
 clnn_tensor_desc harness_desc(int rank, const int64_t *dims)
 {
     clnn_tensor_desc d;

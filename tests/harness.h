@@ -48,6 +48,13 @@ void harness_expect_close(const float *got, const double *want, size_t n, double
     } while (0)
 #define harness_expect_ok(expr) harness_expect_status(expr, CLNN_SUCCESS)
 
+/* Asserts a failure status and that clnn_last_error() mentions `needle` (the
+ * argument or shape the message must name). */
+void harness_expect_error_at(clnn_status got, clnn_status want, const char *needle,
+                             const char *what);
+#define harness_expect_error(expr, want, needle)                                        \
+    harness_expect_error_at((expr), (want), (needle), #expr)
+
 /* A descriptor of float32 with the given dims (rank = count of dims). */
 clnn_tensor_desc harness_desc(int rank, const int64_t *dims);
 #define HARNESS_DESC(...)                                                               \

@@ -57,6 +57,22 @@ CLNN_API clnn_status clnn_activation_backward(clnn_context_t ctx,
                                               const clnn_tensor_desc *dx_desc, cl_mem dx,
                                               size_t dx_offset);
 
+/* Shorthands for CLNN_ACTIVATION_RELU: y = max(x, 0) (NaN stays NaN; in place
+ * allowed), and dx = x > 0 ? dy : 0 (dx may alias dy). */
+CLNN_API clnn_status clnn_relu_forward(clnn_context_t ctx,
+                                       const clnn_tensor_desc *x_desc, cl_mem x,
+                                       size_t x_offset,
+                                       const clnn_tensor_desc *y_desc, cl_mem y,
+                                       size_t y_offset);
+
+CLNN_API clnn_status clnn_relu_backward(clnn_context_t ctx,
+                                        const clnn_tensor_desc *x_desc, cl_mem x,
+                                        size_t x_offset,
+                                        const clnn_tensor_desc *dy_desc, cl_mem dy,
+                                        size_t dy_offset,
+                                        const clnn_tensor_desc *dx_desc, cl_mem dx,
+                                        size_t dx_offset);
+
 #ifdef __cplusplus
 }
 #endif

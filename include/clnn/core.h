@@ -238,7 +238,8 @@ CLNN_API clnn_status clnn_tensor_download(clnn_tensor_t tensor, void *host,
 /* Sets every element of a float32 tensor to `value` (enqueued, no wait). */
 CLNN_API clnn_status clnn_tensor_fill(clnn_tensor_t tensor, float value);
 
-/* Copies `src` into `dst`; both must have the same dtype and element count. */
+/* Copies `src` into `dst`; both must have the same dtype and element count
+ * (CLNN_SHAPE_MISMATCH otherwise) and belong to one context. */
 CLNN_API clnn_status clnn_tensor_copy(clnn_tensor_t dst, clnn_tensor_t src);
 
 /* Host <-> buffer transfers for caller-owned buffers: `offset` and `bytes` are

@@ -1,5 +1,5 @@
 /*
- * clnn/elementwise.h: fill, scale, relu and broadcast binary operations (float32).
+ * clnn/elementwise.h: fill, scale and broadcast binary operations (float32).
  */
 #ifndef CLNN_ELEMENTWISE_H
 #define CLNN_ELEMENTWISE_H
@@ -38,22 +38,6 @@ CLNN_API clnn_status clnn_binary(clnn_context_t ctx, clnn_binary_op op,
                                  const clnn_tensor_desc *a_desc, cl_mem a, size_t a_offset,
                                  const clnn_tensor_desc *b_desc, cl_mem b, size_t b_offset,
                                  const clnn_tensor_desc *c_desc, cl_mem c, size_t c_offset);
-
-/* y = max(x, 0) (float32, same shape; in place allowed). */
-CLNN_API clnn_status clnn_relu_forward(clnn_context_t ctx,
-                                       const clnn_tensor_desc *x_desc, cl_mem x,
-                                       size_t x_offset,
-                                       const clnn_tensor_desc *y_desc, cl_mem y,
-                                       size_t y_offset);
-
-/* dx = dy where x > 0, else 0 (float32, all three the same shape). */
-CLNN_API clnn_status clnn_relu_backward(clnn_context_t ctx,
-                                        const clnn_tensor_desc *x_desc, cl_mem x,
-                                        size_t x_offset,
-                                        const clnn_tensor_desc *dy_desc, cl_mem dy,
-                                        size_t dy_offset,
-                                        const clnn_tensor_desc *dx_desc, cl_mem dx,
-                                        size_t dx_offset);
 
 #ifdef __cplusplus
 }

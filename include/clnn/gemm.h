@@ -21,6 +21,7 @@ typedef enum clnn_transpose {
  * op(A) is m x k, op(B) is k x n, C is m x n. lda/ldb/ldc are row strides in
  * elements: lda >= (trans_a ? m : k), ldb >= (trans_b ? k : n), ldc >= n.
  * m, n and k must be >= 1 (CLNN_INVALID_VALUE otherwise). Offsets are in bytes.
+ * With beta == 0, C is only written, never read (NaN or garbage in C is ignored).
  * Runs through CLBlast with the parameters of clnn's tuning table for the device
  * (CLNN_GEMM_TUNING=default keeps CLBlast's own). CLBlast's parameters are
  * process-wide per device: the first context on a device decides them. */

@@ -126,6 +126,20 @@ clnn_status clnn_check_same_shape(const clnn_tensor_desc *a, const clnn_tensor_d
                      name_a, sa, name_b, sb);
 }
 
+clnn_status clnn_check_unary(clnn_context_t ctx, const char *fn, const clnn_tensor_desc *x_desc,
+                             cl_mem x, size_t x_offset, const char *x_name,
+                             const clnn_tensor_desc *y_desc, cl_mem y, size_t y_offset,
+                             const char *y_name, size_t *count)
+{
+    clnn_status st = clnn_context_check(ctx, fn);
+    if (st == CLNN_SUCCESS)
+        st = clnn_check_operand(ctx, x_desc, CLNN_FLOAT32, x, x_offset, fn, x_name, count);
+    if (st == CLNN_SUCCESS)
+        st = clnn_check_operand(ctx, y_desc, CLNN_FLOAT32, y, y_offset, fn, y_name, NULL);
+    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, y_desc, fn, x_name, y_name);
+    return st;
+}
+
 /* ---- public descriptor functions */
 
 clnn_status clnn_tensor_desc_set(clnn_tensor_desc *desc, clnn_dtype dtype, int rank,

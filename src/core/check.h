@@ -22,6 +22,13 @@ clnn_status clnn_check_operand(clnn_context_t ctx, const clnn_tensor_desc *desc,
                                cl_mem buffer, size_t offset, const char *fn,
                                const char *name, size_t *count);
 
+/* The operands of an element-wise map y = f(x): context, x and y valid float32
+ * operands of the same shape. Returns the element count in `*count`. */
+clnn_status clnn_check_unary(clnn_context_t ctx, const char *fn, const clnn_tensor_desc *x_desc,
+                             cl_mem x, size_t x_offset, const char *x_name,
+                             const clnn_tensor_desc *y_desc, cl_mem y, size_t y_offset,
+                             const char *y_name, size_t *count);
+
 /* Two descriptors of the same shape (ranks and dims equal). */
 clnn_status clnn_check_same_shape(const clnn_tensor_desc *a, const clnn_tensor_desc *b,
                                   const char *fn, const char *name_a, const char *name_b);

@@ -3,6 +3,8 @@
 #include "device.h"
 #include "program.h"
 
+#include <clblast_c.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +151,11 @@ void clnn_context_destroy(clnn_context_t ctx)
     if (!ctx || !clnn_handle_is_live(ctx)) return;
     clnn_handle_unregister(ctx);
     clFinish(ctx->queue);
+    /* CLBlast caches programs per cl_context process-wide; drop them before the
+     * context goes, or they outlive it (a leak, and a crash in oclgrind). This also
+     * clears other contexts' entries, which CLBlast rebuilds from its binary cache
+     * or the driver's cache on their next GEMM. */
+    if (ctx->used_gemm) CLBlastClearCache();
     clnn_program_cache_release(ctx);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->cl_ctx);

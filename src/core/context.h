@@ -16,6 +16,7 @@ struct clnn_context {
     clnn_gemm_tuning_mode gemm_tuning;
     unsigned vector_width;               /* float vector width for kernels    */
     size_t local_size;                   /* fixed 1-D work-group size         */
+    bool used_gemm;                      /* CLBlast holds programs for it     */
 };
 
 /* Validates a context argument: NULL gives CLNN_NULL_POINTER, a destroyed or

@@ -70,6 +70,7 @@ static clnn_status check_gemm(clnn_context_t ctx, clnn_transpose ta, clnn_transp
         return clnn_fail(CLNN_INVALID_VALUE, "%s: stride_c = %zu makes the C matrices overlap "
                                              "(needs >= %zu)", fn, c->stride,
                          (c->rows - 1) * c->ld + c->cols);
+    ctx->used_gemm = true;
     return clnn_gemm_apply_tuning(ctx);
 }
 

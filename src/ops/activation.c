@@ -46,13 +46,9 @@ clnn_status clnn_activation_forward(clnn_context_t ctx, const clnn_activation_de
 {
     static const char fn[] = "clnn_activation_forward";
     size_t n;
-    clnn_status st = clnn_context_check(ctx, fn);
+    clnn_status st = clnn_check_unary(ctx, fn, x_desc, x, x_offset, "x", y_desc, y, y_offset,
+                                      "y", &n);
     if (st == CLNN_SUCCESS) st = clnn_activation_check(act, fn);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, x_desc, CLNN_FLOAT32, x, x_offset, fn, "x", &n);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, y_desc, CLNN_FLOAT32, y, y_offset, fn, "y", NULL);
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, y_desc, fn, "x", "y");
     cl_kernel k;
     if (st == CLNN_SUCCESS) st = get_kernel(ctx, act->kind, "activation_forward", &k);
     if (st != CLNN_SUCCESS) return st;
@@ -70,16 +66,12 @@ clnn_status clnn_activation_backward(clnn_context_t ctx, const clnn_activation_d
 {
     static const char fn[] = "clnn_activation_backward";
     size_t n;
-    clnn_status st = clnn_context_check(ctx, fn);
+    clnn_status st = clnn_check_unary(ctx, fn, x_desc, x, x_offset, "x", dy_desc, dy, dy_offset,
+                                      "dy", &n);
+    if (st == CLNN_SUCCESS)
+        st = clnn_check_unary(ctx, fn, x_desc, x, x_offset, "x", dx_desc, dx, dx_offset, "dx",
+                              NULL);
     if (st == CLNN_SUCCESS) st = clnn_activation_check(act, fn);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, x_desc, CLNN_FLOAT32, x, x_offset, fn, "x", &n);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, dy_desc, CLNN_FLOAT32, dy, dy_offset, fn, "dy", NULL);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, dx_desc, CLNN_FLOAT32, dx, dx_offset, fn, "dx", NULL);
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, dy_desc, fn, "x", "dy");
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, dx_desc, fn, "x", "dx");
     cl_kernel k;
     if (st == CLNN_SUCCESS) st = get_kernel(ctx, act->kind, "activation_backward", &k);
     if (st != CLNN_SUCCESS) return st;
@@ -88,4 +80,22 @@ clnn_status clnn_activation_backward(clnn_context_t ctx, const clnn_activation_d
                        CLNN_ARG(dxo), CLNN_ARG(count), CLNN_ARG(act->alpha),
                        CLNN_ARG(act->beta));
     return st == CLNN_SUCCESS ? clnn_elementwise_launch(ctx, k, n) : st;
+}
+
+clnn_status clnn_relu_forward(clnn_context_t ctx, const clnn_tensor_desc *x_desc, cl_mem x,
+                              size_t x_offset, const clnn_tensor_desc *y_desc, cl_mem y,
+                              size_t y_offset)
+{
+    clnn_activation_desc relu = clnn_activation_default(CLNN_ACTIVATION_RELU);
+    return clnn_activation_forward(ctx, &relu, x_desc, x, x_offset, y_desc, y, y_offset);
+}
+
+clnn_status clnn_relu_backward(clnn_context_t ctx, const clnn_tensor_desc *x_desc, cl_mem x,
+                               size_t x_offset, const clnn_tensor_desc *dy_desc, cl_mem dy,
+                               size_t dy_offset, const clnn_tensor_desc *dx_desc, cl_mem dx,
+                               size_t dx_offset)
+{
+    clnn_activation_desc relu = clnn_activation_default(CLNN_ACTIVATION_RELU);
+    return clnn_activation_backward(ctx, &relu, x_desc, x, x_offset, dy_desc, dy, dy_offset,
+                                    dx_desc, dx, dx_offset);
 }

@@ -1,5 +1,5 @@
-/* Element-wise primitives: fill, scale, relu forward/backward, and binary
- * operations with numpy broadcasting (kernels in cl/elementwise.cl). */
+/* Element-wise primitives: fill, scale and binary operations with numpy
+ * broadcasting (kernels in cl/elementwise.cl). */
 #include "elementwise.h"
 #include "../core/check.h"
 #include "../core/program.h"
@@ -44,67 +44,19 @@ clnn_status clnn_fill(clnn_context_t ctx, const clnn_tensor_desc *y_desc, cl_mem
     return st == CLNN_SUCCESS ? clnn_elementwise_launch(ctx, k, n) : st;
 }
 
-/* y = f(x) for the unary kernels, which all take (x, x_off, y, y_off, n, alpha). */
-static clnn_status unary(clnn_context_t ctx, const char *fn, const char *kernel_name,
-                         float alpha, const clnn_tensor_desc *x_desc, cl_mem x,
-                         size_t x_offset, const clnn_tensor_desc *y_desc, cl_mem y,
-                         size_t y_offset)
-{
-    size_t n;
-    clnn_status st = clnn_context_check(ctx, fn);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, x_desc, CLNN_FLOAT32, x, x_offset, fn, "x", &n);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, y_desc, CLNN_FLOAT32, y, y_offset, fn, "y", NULL);
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, y_desc, fn, "x", "y");
-    cl_kernel k;
-    if (st == CLNN_SUCCESS) st = get_kernel(ctx, kernel_name, &k);
-    if (st != CLNN_SUCCESS) return st;
-    cl_ulong xo = elements(x_offset), yo = elements(y_offset), count = n;
-    st = clnn_set_args(k, CLNN_ARG(x), CLNN_ARG(xo), CLNN_ARG(y), CLNN_ARG(yo),
-                       CLNN_ARG(count), CLNN_ARG(alpha));
-    return st == CLNN_SUCCESS ? clnn_elementwise_launch(ctx, k, n) : st;
-}
-
 clnn_status clnn_scale(clnn_context_t ctx, float alpha, const clnn_tensor_desc *x_desc,
                        cl_mem x, size_t x_offset, const clnn_tensor_desc *y_desc, cl_mem y,
                        size_t y_offset)
 {
-    return unary(ctx, "clnn_scale", "scale_f32", alpha, x_desc, x, x_offset, y_desc, y,
-                 y_offset);
-}
-
-clnn_status clnn_relu_forward(clnn_context_t ctx, const clnn_tensor_desc *x_desc, cl_mem x,
-                              size_t x_offset, const clnn_tensor_desc *y_desc, cl_mem y,
-                              size_t y_offset)
-{
-    return unary(ctx, "clnn_relu_forward", "relu_f32", 0.0f, x_desc, x, x_offset, y_desc, y,
-                 y_offset);
-}
-
-clnn_status clnn_relu_backward(clnn_context_t ctx, const clnn_tensor_desc *x_desc, cl_mem x,
-                               size_t x_offset, const clnn_tensor_desc *dy_desc, cl_mem dy,
-                               size_t dy_offset, const clnn_tensor_desc *dx_desc, cl_mem dx,
-                               size_t dx_offset)
-{
-    static const char fn[] = "clnn_relu_backward";
     size_t n;
-    clnn_status st = clnn_context_check(ctx, fn);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, x_desc, CLNN_FLOAT32, x, x_offset, fn, "x", &n);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, dy_desc, CLNN_FLOAT32, dy, dy_offset, fn, "dy", NULL);
-    if (st == CLNN_SUCCESS)
-        st = clnn_check_operand(ctx, dx_desc, CLNN_FLOAT32, dx, dx_offset, fn, "dx", NULL);
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, dy_desc, fn, "x", "dy");
-    if (st == CLNN_SUCCESS) st = clnn_check_same_shape(x_desc, dx_desc, fn, "x", "dx");
+    clnn_status st = clnn_check_unary(ctx, "clnn_scale", x_desc, x, x_offset, "x", y_desc, y,
+                                      y_offset, "y", &n);
     cl_kernel k;
-    if (st == CLNN_SUCCESS) st = get_kernel(ctx, "relu_backward_f32", &k);
+    if (st == CLNN_SUCCESS) st = get_kernel(ctx, "scale_f32", &k);
     if (st != CLNN_SUCCESS) return st;
-    cl_ulong xo = elements(x_offset), dyo = elements(dy_offset), dxo = elements(dx_offset);
-    cl_ulong count = n;
-    st = clnn_set_args(k, CLNN_ARG(x), CLNN_ARG(xo), CLNN_ARG(dy), CLNN_ARG(dyo), CLNN_ARG(dx),
-                       CLNN_ARG(dxo), CLNN_ARG(count));
+    cl_ulong xo = elements(x_offset), yo = elements(y_offset), count = n;
+    st = clnn_set_args(k, CLNN_ARG(x), CLNN_ARG(xo), CLNN_ARG(y), CLNN_ARG(yo),
+                       CLNN_ARG(count), CLNN_ARG(alpha));
     return st == CLNN_SUCCESS ? clnn_elementwise_launch(ctx, k, n) : st;
 }
 
