@@ -16,5 +16,6 @@
 #include <clnn/elementwise.h>
 #include <clnn/activation.h>
 #include <clnn/window.h>
+#include <clnn/pool.h>
 
 #endif /* CLNN_OPS_H */

@@ -24,4 +24,16 @@ void ref_scale(double alpha, const float *x, size_t n, double *y);
 /* f(x) for an activation descriptor. */
 double ref_activation(clnn_activation_desc act, double x);
 
+/* ---- pooling (tests/ref/pool.c): geometry with pads already resolved. */
+typedef struct ref_pool {
+    clnn_pool_mode mode;
+    long n, c, h, w, oh, ow;
+    long kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+} ref_pool;
+/* y (and, for max, plane-local argmax indices when not NULL) of pool2d. */
+void ref_pool2d_forward(const ref_pool *p, const double *x, double *y, int *indices);
+/* y [N, C] = max or mean of each plane; indices as above (may be NULL). */
+void ref_global_pool_forward(clnn_pool_mode mode, long planes, long hw, const double *x,
+                             double *y, int *indices);
+
 #endif
