@@ -1,6 +1,7 @@
 /* The CLNN_* environment, read in one place: once on first use, again on
- * clnn_env_reload(). Snapshots are never freed while the process runs, so a
- * pointer from clnn_env_get() cannot dangle under a concurrent reload. */
+ * clnn_env_reload(). Snapshots are kept (chained) while the process runs, so a
+ * pointer from clnn_env_get() cannot dangle under a concurrent reload; reloads
+ * are rare (tests, tools), so the chain stays short. */
 #include "internal.h"
 
 #include <pthread.h>
@@ -8,8 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
+typedef struct env_snapshot {
+    clnn_env env;
+    struct env_snapshot *older;
+} env_snapshot;
+
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
-static clnn_env *current;
+static env_snapshot *current;
 
 static int parse_log_level(const char *text)
 {
@@ -35,10 +41,11 @@ static char *join_path(const char *a, const char *b)
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
-static clnn_env *read_env(void)
+static env_snapshot *read_env(void)
 {
-    clnn_env *env = calloc(1, sizeof *env);
-    if (!env) return NULL;
+    env_snapshot *snapshot = calloc(1, sizeof *snapshot);
+    if (!snapshot) return NULL;
+    clnn_env *env = &snapshot->env;
     env->log_level = parse_log_level(getenv("CLNN_LOG"));
     env->device = clnn_strdup(nonempty(getenv("CLNN_DEVICE")));
     env->kernel_dir = clnn_strdup(nonempty(getenv("CLNN_KERNEL_DIR")));
@@ -64,7 +71,7 @@ static clnn_env *read_env(void)
         free(dot_cache);
     }
     if (!env->cache_dir) env->disk_cache_enabled = false;
-    return env;
+    return snapshot;
 }
 
 const clnn_env *clnn_env_get(void)
@@ -72,15 +79,18 @@ const clnn_env *clnn_env_get(void)
     static const clnn_env fallback = {-1, NULL, NULL, false, NULL, CLNN_GEMM_TUNING_TABLE};
     pthread_mutex_lock(&env_lock);
     if (!current) current = read_env();
-    const clnn_env *env = current ? current : &fallback;
+    const clnn_env *env = current ? &current->env : &fallback;
     pthread_mutex_unlock(&env_lock);
     return env;
 }
 
 void clnn_env_reload(void)
 {
-    clnn_env *fresh = read_env();
+    env_snapshot *fresh = read_env();
     pthread_mutex_lock(&env_lock);
-    if (fresh) current = fresh; /* the old snapshot is kept: see the file comment */
+    if (fresh) { /* the old snapshot stays reachable: see the file comment */
+        fresh->older = current;
+        current = fresh;
+    }
     pthread_mutex_unlock(&env_lock);
 }
