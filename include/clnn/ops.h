@@ -17,5 +17,8 @@
 #include <clnn/activation.h>
 #include <clnn/window.h>
 #include <clnn/pool.h>
+#include <clnn/softmax.h>
+#include <clnn/norm.h>
+#include <clnn/dropout.h>
 
 #endif /* CLNN_OPS_H */

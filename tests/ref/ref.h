@@ -36,4 +36,24 @@ void ref_pool2d_forward(const ref_pool *p, const double *x, double *y, int *indi
 void ref_global_pool_forward(clnn_pool_mode mode, long planes, long hw, const double *x,
                              double *y, int *indices);
 
+/* ---- norm family: softmax (tests/ref/softmax.c), batch norm (tests/ref/batchnorm.c),
+ * dropout (tests/ref/dropout.c). Tensors seen as [outer, len, inner] / [N, C, HW]. */
+void ref_softmax(clnn_softmax_mode mode, size_t outer, size_t len, size_t inner,
+                 const double *x, double *y);
+/* dx from the forward output y and dy. */
+void ref_softmax_backward(clnn_softmax_mode mode, size_t outer, size_t len, size_t inner,
+                          const double *y, const double *dy, double *dx);
+/* Training-mode y with batch statistics; mean and var (biased) per channel when
+ * not NULL. */
+void ref_batchnorm_train(size_t n, size_t c, size_t hw, double eps, const double *x,
+                         const double *scale, const double *bias, double *y, double *mean,
+                         double *var);
+void ref_batchnorm_inference(size_t n, size_t c, size_t hw, double eps, const float *x,
+                             const float *scale, const float *bias, const float *mean,
+                             const float *var, double *y);
+/* Philox4x32-10 on one block, as Random123 defines it. */
+void ref_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* The dropout keep mask (1 kept) of n elements starting at stream position offset. */
+void ref_dropout_mask(uint64_t seed, uint64_t offset, size_t n, float ratio, int *mask);
+
 #endif
