@@ -16,9 +16,13 @@
 #include <clnn/elementwise.h>
 #include <clnn/activation.h>
 #include <clnn/window.h>
+#include <clnn/conv.h>
 #include <clnn/pool.h>
 #include <clnn/softmax.h>
 #include <clnn/norm.h>
 #include <clnn/dropout.h>
+#include <clnn/dense.h>
+#include <clnn/tensor_ops.h>
+#include <clnn/reduce.h>
 
 #endif /* CLNN_OPS_H */

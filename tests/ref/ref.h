@@ -56,4 +56,46 @@ void ref_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t ou
 /* The dropout keep mask (1 kept) of n elements starting at stream position offset. */
 void ref_dropout_mask(uint64_t seed, uint64_t offset, size_t n, float ratio, int *mask);
 
+/* ---- convolution (tests/ref/conv.c): x [n, c, h, w], w [k, c/groups, kh, kw],
+ * y [n, k, oh, ow], pads resolved (top, left). */
+typedef struct ref_conv {
+    long n, c, h, w, k, oh, ow;
+    long kh, kw, sh, sw, dh, dw, pt, pl, groups;
+} ref_conv;
+typedef enum ref_conv_pass {
+    REF_CONV_FORWARD,
+    REF_CONV_BACKWARD_DATA,
+    REF_CONV_BACKWARD_WEIGHTS
+} ref_conv_pass;
+/* One pass of the convolution, accumulating into its output (zero it first):
+ * forward y += x (*) w; backward data x += adjoint with y = dy; backward weights
+ * w += gradient with y = dy. */
+void ref_conv2d(ref_conv_pass pass, const ref_conv *p, double *x, double *w, double *y);
+/* ONNX ConvTranspose with its own loops: x [n, c, h, w], w [c, k/groups, kh, kw],
+ * y [n, k, oh, ow] (overwritten; bias may be NULL). */
+void ref_conv_transpose2d(const ref_conv *p, const double *x, const double *w,
+                          const double *bias, double *y);
+
+/* ---- tensor family: dense (tests/ref/dense.c), layout ops (tests/ref/tensor_ops.c),
+ * reductions (tests/ref/reduce.c). */
+#include <stdbool.h>
+/* y [m, n] = act(x [m, k] w [k, n] + b) (b NULL: no bias; act NULL: identity). */
+void ref_dense(size_t m, size_t k, size_t n, const double *x, const double *w,
+               const double *b, const clnn_activation_desc *act, double *y);
+/* ONNX Transpose of a row-major x with dims `desc`. */
+void ref_transpose(const clnn_tensor_desc *desc, const int *perm, const double *x, double *y);
+/* Concat of `count` pieces seen as [outer, sizes[i] * inner] rows into y, and the
+ * reverse (split). */
+void ref_concat(size_t outer, size_t inner, int count, const size_t *sizes,
+                const double *const *xs, double *y);
+void ref_split(size_t outer, size_t inner, int count, const size_t *sizes, const double *x,
+               double *const *ys);
+/* Sum / mean / max over the axes flagged in `reduced`; y in row-major order of the
+ * kept axes (the same with and without keepdims). */
+void ref_reduce(clnn_reduce_op op, const clnn_tensor_desc *desc, const bool *reduced,
+                const double *x, double *y);
+/* ArgMax along `axis` (first index on ties, last with `last`). */
+void ref_argmax(const clnn_tensor_desc *desc, int axis, int last, const double *x,
+                int64_t *y);
+
 #endif
