@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""PyTorch CPU reference timings for clnn-bench.
+
+Reads one case per line on stdin, "OP key=value ...", and prints "torch VERSION"
+then one line per case in the same order: "ok FORWARD_MS FORWARD_BACKWARD_MS" (the
+second is "nan" where there is no backward), or "error TEXT". Times are medians of
+--repeat runs after a warm-up, with --threads CPU threads like clnn-bench's device.
+
+ops: gemm (m, n, k), conv2d (n, c, h, w, k, kh, kw, stride, pad, groups),
+maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same).
+"""
+import argparse
+import statistics
+import sys
+import time
+
+
+def median_ms(fn, repeat):
+    fn()  # warm-up: allocations, one-off dispatch
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def parse_case(line):
+    """ "conv2d n=64 c=3" -> {"op": "conv2d", "n": 64, "c": 3} """
+    words = line.split()
+    case = {"op": words[0]}
+    for word in words[1:]:
+        key, value = word.split("=", 1)
+        case[key] = int(value)
+    return case
+
+
+def training_pair(torch, forward):
+    """(inference forward, forward + backward with dy = 1) for a forward closure."""
+    def inference():
+        with torch.no_grad():
+            return forward()
+
+    def train():
+        y = forward()
+        y.backward(torch.ones_like(y))
+    return inference, train
+
+
+def make_case(torch, case):
+    """Returns (forward, forward_backward or None) closures for one case."""
+    op = case["op"]
+    F = torch.nn.functional
+    g = torch.Generator().manual_seed(0)
+
+    def rand(*shape, grad=False):
+        t = torch.rand(*shape, generator=g) * 2 - 1
+        return t.requires_grad_(grad)
+
+    if op == "gemm":
+        a, b = rand(case["m"], case["k"]), rand(case["k"], case["n"])
+        return (lambda: torch.mm(a, b)), None
+    if op == "conv2d":
+        x = rand(case["n"], case["c"], case["h"], case["w"], grad=True)
+        groups = case.get("groups", 1)
+        w = rand(case["k"], case["c"] // groups, case["kh"], case["kw"], grad=True)
+        b = rand(case["k"], grad=True)
+        return training_pair(torch, lambda: F.conv2d(x, w, b, stride=case["stride"],
+                                                     padding=case["pad"], groups=groups))
+    if op in ("maxpool2d", "avgpool2d"):
+        x = rand(case["n"], case["c"], case["h"], case["w"], grad=True)
+        pool = F.max_pool2d if op == "maxpool2d" else F.avg_pool2d
+        return training_pair(torch, lambda: pool(x, case["kernel"], case["stride"], case["pad"]))
+    raise ValueError("unknown op " + repr(op))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError as e:
+        print("error PyTorch is not installed (Debian: python3-torch): %s" % e)
+        return 1
+    torch.set_num_threads(args.threads)
+    print("torch", torch.__version__)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            fwd, fwd_bwd = make_case(torch, parse_case(line))
+            both = median_ms(fwd_bwd, args.repeat) if fwd_bwd else float("nan")
+            print("ok %.6f %.6f" % (median_ms(fwd, args.repeat), both))
+        except Exception as e:  # report per case; the other cases still run
+            print("error", str(e).replace("\n", " "))
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
