@@ -4,11 +4,11 @@
 set -e
 cd "$(dirname "$0")"
 
-# Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check; rusticl and oclgrind for
-# the device matrix in CI.
+# Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check, zlib; rusticl and
+# oclgrind for the device matrix in CI; the Fashion-MNIST data set for the demo.
 PACKAGES="build-essential pkg-config autoconf automake libtool autoconf-archive \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev check clinfo \
-mesa-opencl-icd oclgrind"
+zlib1g-dev mesa-opencl-icd oclgrind dataset-fashion-mnist"
 
 install_deps=yes
 for arg in "$@"; do
