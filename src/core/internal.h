@@ -34,7 +34,7 @@ void clnn_log(clnn_log_level level, const char *fmt, ...) CLNN_PRINTF(2, 3);
 #define clnn_log_info(...) clnn_log(CLNN_LOG_INFO, __VA_ARGS__)
 #define clnn_log_debug(...) clnn_log(CLNN_LOG_DEBUG, __VA_ARGS__)
 
-/* ---- environment (env.c): the only place that reads getenv(). */
+/* ---- environment (env.c): the only place that reads the process environment. */
 
 typedef enum clnn_gemm_tuning_mode {
     CLNN_GEMM_TUNING_TABLE = 0,   /* clnn's shipped overrides where they exist */
