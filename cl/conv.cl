@@ -31,38 +31,20 @@
     global const float *in, ulong in_off, global float *out, ulong out_off,            \
         global const float *wt, ulong wt_off, int16 g, ulong items
 
-/* The output position that input pixel (ih, iw) feeds through tap (ki, kj), or -1
- * when it falls between strides or outside the output. */
-inline int tap_output(int ih, int iw, int ki, int kj, int16 g)
-{
-    int th = ih + G_PT - ki * G_DH, tw = iw + G_PL - kj * G_DW;
-    if (th < 0 || tw < 0) return -1;
-    int oh = th / G_SH, ow = tw / G_SW;
-    if (oh * G_SH != th || ow * G_SW != tw) return -1; /* between strides */
-    return oh < G_OH && ow < G_OW ? oh * G_OW + ow : -1;
-}
-
-/* Input value under output position (oh, ow) for tap (ki, kj) of one channel
- * plane, 0 in the padding. */
-inline float tap_input(global const float *plane, int oh, int ow, int ki, int kj,
-                       int16 g)
-{
-    int ih = oh * G_SH - G_PT + ki * G_DH, iw = ow * G_SW - G_PL + kj * G_DW;
-    return ih >= 0 && ih < G_H && iw >= 0 && iw < G_W ? plane[ih * G_W + iw] : 0.0f;
-}
-
-/* col[img][c*KH*KW + ki*KW + kj][oh*OW + ow] = x[img][c][tap input]. A work-item
- * writes one output row (OW consecutive columns), so neighbours write neighbouring
- * runs; the run is zeros, a copy of an input row segment, zeros, and the copy
- * needs no per-element bounds checks. */
+/* col[c*KH*KW + ki*KW + kj][img*OH*OW + oh*OW + ow] = x[img][c][tap input]: the
+ * columns of G_IMAGES images side by side. A work-item writes one output row (OW
+ * consecutive columns), so neighbours write neighbouring runs; the run is zeros,
+ * a copy of an input row segment, zeros, and the copy needs no per-element bounds
+ * checks. */
 kernel void im2col(CONV_ARGS)
 {
     ulong gid = get_global_id(0);
     if (gid >= items) return;
-    ulong row, plane_index; /* row = (img * C + c) * taps + tap */
-    int oh, tap, ki, kj, taps = G_KH * G_KW;
+    ulong row; /* row = (c * taps + tap) * images + img */
+    int oh, ctap, img, c, tap, ki, kj, taps = G_KH * G_KW;
     DIVMOD(gid, (ulong)G_OH, row, oh);
-    DIVMOD(row, (ulong)taps, plane_index, tap);
+    DIVMOD((int)row, G_IMAGES, ctap, img);
+    DIVMOD(ctap, taps, c, tap);
     DIVMOD(tap, G_KW, ki, kj);
     global float *dst = out + out_off + row * G_OH * G_OW + oh * G_OW;
     int ih = oh * G_SH - G_PT + ki * G_DH, iw0 = kj * G_DW - G_PL;
@@ -72,6 +54,7 @@ kernel void im2col(CONV_ARGS)
     if (ih < 0 || ih >= G_H) lo = hi = G_OW;
     hi = max(hi, lo);
     /* Only indices inside the input row are formed (iw0 + ow * SW >= 0 for ow >= lo). */
+    ulong plane_index = (ulong)img * G_C + c;
     global const float *src = in + in_off + plane_index * G_H * G_W + max(ih, 0) * G_W;
     int ow = 0;
     for (; ow < lo; ow++) dst[ow] = 0.0f;
@@ -83,25 +66,27 @@ kernel void im2col(CONV_ARGS)
     for (; ow < G_OW; ow++) dst[ow] = 0.0f;
 }
 
-/* dx[img][c][ih][iw] = sum over taps of col[img][c*taps + tap][tap output]: a
- * gather, one work-item per input row, so every element is written by one
- * work-item in a fixed order (deterministic, no atomics). With stride 1 a tap
- * adds a contiguous run of a column row. */
+/* dx[img][c][ih][iw] = sum over taps of col[c*taps + tap][img * OHW + tap output]
+ * (im2col's layout): a gather, one work-item per input row, so every element is
+ * written by one work-item in a fixed order (deterministic, no atomics). With
+ * stride 1 a tap adds a contiguous run of a column row. */
 kernel void col2im(CONV_ARGS)
 {
     ulong gid = get_global_id(0);
     if (gid >= items) return;
-    ulong plane_index;
-    int ih, ohw = G_OH * G_OW;
-    DIVMOD(gid, (ulong)G_H, plane_index, ih);
+    int ih, plane_index, img, c, ohw = G_OH * G_OW;
+    DIVMOD((int)gid, G_H, plane_index, ih);
+    DIVMOD(plane_index, G_C, img, c);
+    ulong tap_stride = (ulong)G_IMAGES * ohw;
     global float *dst = out + out_off + gid * G_W;
-    global const float *col = in + in_off + plane_index * G_KH * G_KW * ohw;
+    global const float *col =
+        in + in_off + (ulong)c * G_KH * G_KW * tap_stride + (ulong)img * ohw;
     for (int iw = 0; iw < G_W; iw++) dst[iw] = 0.0f;
     for (int ki = 0; ki < G_KH; ki++) {
         int th = ih + G_PT - ki * G_DH, oh = th / G_SH;
         if (th < 0 || oh * G_SH != th || oh >= G_OH) continue;
         for (int kj = 0; kj < G_KW; kj++) {
-            global const float *src = col + (ki * G_KW + kj) * ohw + oh * G_OW;
+            global const float *src = col + (ki * G_KW + kj) * tap_stride + oh * G_OW;
             int shift = G_PL - kj * G_DW; /* tw = iw + shift */
             if (G_SW == 1) {
                 int hi = min(G_W, G_OW - shift);
@@ -116,48 +101,137 @@ kernel void col2im(CONV_ARGS)
     }
 }
 
-/* Depthwise forward: y[n][c][oh][ow] = sum over taps of x * w[c][tap]. */
+/* Y-shaped data of G_IMAGES images between NCHW [img][K][OHW] and a GEMM chunk's
+ * [K][img * OHW]: each work-item moves 16 floats of one row (the whole row is
+ * contiguous on both sides). */
+inline void move_row_part(global const float *src, global float *dst, int n)
+{
+    if (n >= 16) {
+        vstore16(vload16(0, src), 0, dst);
+    } else {
+        for (int i = 0; i < n; i++) dst[i] = src[i];
+    }
+}
+
+/* (offset in NCHW, offset in the chunk, floats left) of work-item gid. */
+inline int3 chunk_row(ulong gid, int16 g)
+{
+    int ohw = G_OH * G_OW, parts = (ohw + 15) / 16, row, part, img, k;
+    DIVMOD((int)gid, parts, row, part); /* row = img * K + k */
+    DIVMOD(row, G_K, img, k);
+    int at = part * 16;
+    return (int3)(row * ohw + at, (k * G_IMAGES + img) * ohw + at, ohw - at);
+}
+
+kernel void batch(CONV_ARGS)
+{
+    ulong gid = get_global_id(0);
+    if (gid >= items) return;
+    int3 r = chunk_row(gid, g);
+    move_row_part(in + in_off + r.x, out + out_off + r.y, r.z);
+}
+
+kernel void unbatch(CONV_ARGS)
+{
+    ulong gid = get_global_id(0);
+    if (gid >= items) return;
+    int3 r = chunk_row(gid, g);
+    move_row_part(in + in_off + r.y, out + out_off + r.x, r.z);
+}
+
+/* Eight inputs of one input row at columns iw, iw + sw, ..., iw + 7 * sw, zero
+ * outside [0, W); only in-range addresses are formed. */
+inline float8 row_taps(global const float *row, int iw, int sw, int W)
+{
+    if (sw == 1 && iw >= 0 && iw + 7 < W) return vload8(0, row + iw);
+    float t[8];
+    for (int j = 0; j < 8; j++) {
+        int at = iw + j * sw;
+        t[j] = at >= 0 && at < W ? row[at] : 0.0f;
+    }
+    return vload8(0, t);
+}
+
+/* The first n (at most 8) lanes of v to dst. */
+inline void store_taps(float8 v, global float *dst, int n)
+{
+    if (n >= 8) {
+        vstore8(v, 0, dst);
+        return;
+    }
+    float t[8];
+    vstore8(v, 0, t);
+    for (int j = 0; j < n; j++) dst[j] = t[j];
+}
+
+/* Depthwise forward: y[n][c][oh][ow] = sum over taps of x * w[c][tap]. A
+ * work-item computes eight neighbouring outputs of one row as a float8, with one
+ * (vector) load per tap. */
 kernel void depthwise_forward(CONV_ARGS)
 {
     ulong gid = get_global_id(0);
     if (gid >= items) return;
-    int ohw = G_OH * G_OW, pos, oh, ow;
-    ulong plane_index;
-    DIVMOD(gid, (ulong)ohw, plane_index, pos);
-    DIVMOD(pos, G_OW, oh, ow);
-    int c = (int)(plane_index - plane_index / G_C * G_C);
+    int parts = (G_OW + 7) / 8, part, oh;
+    ulong row, plane_index; /* row = plane_index * OH + oh */
+    DIVMOD(gid, (ulong)parts, row, part);
+    DIVMOD(row, (ulong)G_OH, plane_index, oh);
+    int c = (int)(plane_index - plane_index / G_C * G_C), ow0 = part * 8;
     global const float *plane = in + in_off + plane_index * G_H * G_W;
     global const float *wc = wt + wt_off + c * G_KH * G_KW;
-    float sum = 0.0f;
-    for (int ki = 0; ki < G_KH; ki++)
+    int iw0 = ow0 * G_SW - G_PL;
+    float8 acc = (float8)(0.0f);
+    for (int ki = 0; ki < G_KH; ki++) {
+        int ih = oh * G_SH - G_PT + ki * G_DH;
+        if (ih < 0 || ih >= G_H) continue;
         for (int kj = 0; kj < G_KW; kj++)
-            sum += tap_input(plane, oh, ow, ki, kj, g) * wc[ki * G_KW + kj];
-    out[out_off + gid] = sum;
+            acc += row_taps(plane + ih * G_W, iw0 + kj * G_DW, G_SW, G_W) *
+                   wc[ki * G_KW + kj];
+    }
+    global float *dst = out + out_off + row * G_OW + ow0;
+    store_taps(acc, dst, G_OW - ow0);
 }
 
-/* Depthwise backward data: dx[n][c][ih][iw] = sum over taps of dy * w[c][tap]. */
+/* Eight dy values of one dy row feeding inputs iw0 .. iw0 + 7 through column tap
+ * kj (zero where an input falls between strides or outside the row). */
+inline float8 dy_taps(global const float *row, int iw0, int kj, int16 g)
+{
+    int tw0 = iw0 + G_PL - kj * G_DW;
+    if (G_SW == 1) return row_taps(row, tw0, 1, G_OW);
+    float t[8];
+    for (int j = 0; j < 8; j++) {
+        int tw = tw0 + j, ow = tw / G_SW;
+        t[j] = tw >= 0 && ow * G_SW == tw && ow < G_OW ? row[ow] : 0.0f;
+    }
+    return vload8(0, t);
+}
+
+/* Depthwise backward data: dx[n][c][ih][iw] = sum over taps of dy * w[c][tap], a
+ * gather; a work-item computes eight neighbouring inputs of one row. */
 kernel void depthwise_backward_data(CONV_ARGS)
 {
     ulong gid = get_global_id(0);
     if (gid >= items) return;
-    int hw = G_H * G_W, pix, ih, iw;
-    ulong plane_index;
-    DIVMOD(gid, (ulong)hw, plane_index, pix);
-    DIVMOD(pix, G_W, ih, iw);
-    int c = (int)(plane_index - plane_index / G_C * G_C);
+    int parts = (G_W + 7) / 8, part, ih;
+    ulong row, plane_index; /* row = plane_index * H + ih */
+    DIVMOD(gid, (ulong)parts, row, part);
+    DIVMOD(row, (ulong)G_H, plane_index, ih);
+    int c = (int)(plane_index - plane_index / G_C * G_C), iw0 = part * 8;
     global const float *dy = in + in_off + plane_index * G_OH * G_OW;
     global const float *wc = wt + wt_off + c * G_KH * G_KW;
-    float sum = 0.0f;
-    for (int ki = 0; ki < G_KH; ki++)
-        for (int kj = 0; kj < G_KW; kj++) {
-            int o = tap_output(ih, iw, ki, kj, g);
-            if (o >= 0) sum += dy[o] * wc[ki * G_KW + kj];
-        }
-    out[out_off + gid] = sum;
+    float8 acc = (float8)(0.0f);
+    for (int ki = 0; ki < G_KH; ki++) {
+        int th = ih + G_PT - ki * G_DH, oh = th / G_SH;
+        if (th < 0 || oh * G_SH != th || oh >= G_OH) continue;
+        for (int kj = 0; kj < G_KW; kj++)
+            acc += dy_taps(dy + oh * G_OW, iw0, kj, g) * wc[ki * G_KW + kj];
+    }
+    global float *dst = out + out_off + row * G_W + iw0;
+    store_taps(acc, dst, G_W - iw0);
 }
 
 /* Depthwise backward weights: dw[c][tap] = sum over n, oh, ow of dy * x (in = x,
- * wt = dy). One work-item per weight; the batch is G_IMAGES. */
+ * wt = dy). One work-item per weight, eight outputs of a row at a time; the batch
+ * is G_IMAGES. */
 kernel void depthwise_backward_weights(CONV_ARGS)
 {
     ulong gid = get_global_id(0);
@@ -165,16 +239,21 @@ kernel void depthwise_backward_weights(CONV_ARGS)
     int taps = G_KH * G_KW, c, tap, ki, kj;
     DIVMOD((int)gid, taps, c, tap);
     DIVMOD(tap, G_KW, ki, kj);
-    float sum = 0.0f;
+    float8 acc = (float8)(0.0f);
     for (int n = 0; n < G_IMAGES; n++) {
         ulong plane_index = (ulong)n * G_C + c;
         global const float *plane = in + in_off + plane_index * G_H * G_W;
         global const float *dy = wt + wt_off + plane_index * G_OH * G_OW;
-        for (int oh = 0; oh < G_OH; oh++)
-            for (int ow = 0; ow < G_OW; ow++)
-                sum += dy[oh * G_OW + ow] * tap_input(plane, oh, ow, ki, kj, g);
+        for (int oh = 0; oh < G_OH; oh++) {
+            int ih = oh * G_SH - G_PT + ki * G_DH;
+            if (ih < 0 || ih >= G_H) continue;
+            for (int ow0 = 0; ow0 < G_OW; ow0 += 8)
+                acc += row_taps(dy + oh * G_OW, ow0, 1, G_OW) *
+                       row_taps(plane + ih * G_W, ow0 * G_SW - G_PL + kj * G_DW, G_SW, G_W);
+        }
     }
-    out[out_off + gid] = sum;
+    float4 quad = acc.lo + acc.hi;
+    out[out_off + gid] = (quad.x + quad.y) + (quad.z + quad.w);
 }
 
 /* db[k] = sum of dy[n][k][*] over the batch (G_IMAGES) and the output plane. */

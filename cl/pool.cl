@@ -168,6 +168,13 @@ kernel void pool_forward(global const float *x, ulong x_off, global float *y, ul
     for (; ow < lead; ow++) pool_scalar(x, y, arg, size, win, pad, dil, h0, ow);
     for (; ow + OV <= OW && ow * win.s3 - pad.s1 + reach <= W; ow += OV)
         pool_vector(x, y, arg, size, win, pad, dil, h0, ow);
+    /* A row tail shorter than OV: one vector over the last OV outputs when they
+     * fit, rewriting some outputs with the same values. */
+    const int last = OW - OV;
+    if (ow < OW && last >= lead && last * win.s3 - pad.s1 + reach <= W) {
+        pool_vector(x, y, arg, size, win, pad, dil, h0, last);
+        ow = OW;
+    }
     for (; ow < OW; ow++) pool_scalar(x, y, arg, size, win, pad, dil, h0, ow);
 }
 
@@ -180,38 +187,61 @@ inline int first_window(int t, int k, int s, int d)
 
 /* dx gathered per input element from the windows covering it, in a fixed order
  * (deterministic, no atomics). Max: dy of each window whose argmax is this
- * element; average: dy of each window divided by its count. */
+ * element; average: dy of each window divided by its count. A work-item gathers
+ * OV neighbours of one input row as a vector: the windows' rows and the range of
+ * window columns are found once for all of them, each lane keeps the windows
+ * that cover it. */
 kernel void pool_backward(global const float *dy, ulong dy_off, global const int *arg,
                           ulong arg_off, global float *dx, ulong dx_off, int4 size, int4 win,
-                          int4 pad, int2 dil, ulong count)
+                          int4 pad, int2 dil, ulong items)
 {
-    ulong g = get_global_id(0);
-    if (g >= count) return;
+    ulong gid = get_global_id(0);
+    if (gid >= items) return;
     const int H = size.s0, W = size.s1, OH = size.s2, OW = size.s3;
-    const ulong hw = (ulong)H * W, plane = g / hw;
-    const int p = (int)(g - plane * hw), ih = p / W, iw = p - ih * W;
+    const int parts = (W + OV - 1) / OV;
+    const ulong row = gid / parts, plane = row / H; /* row = plane * H + ih */
+    const int ih = (int)(row - plane * H), iw0 = (int)(gid - row * parts) * OV;
     dy += dy_off + plane * OH * OW;
     arg += arg_off + plane * OH * OW;
-    const int th = ih + pad.s0, tw = iw + pad.s1;
-    const int oh_hi = min(th / win.s2, OH - 1), ow_hi = min(tw / win.s3, OW - 1);
-    const int ow_lo = first_window(tw, win.s1, win.s3, dil.s1);
-    float acc = 0.0f;
+    const int th = ih + pad.s0, tw0 = iw0 + pad.s1;
+    const OINT tw = (OINT)(tw0) + OIOTA;
+    const int oh_hi = min(th / win.s2, OH - 1);
+    const int ow_lo = first_window(tw0, win.s1, win.s3, dil.s1);
+    const int ow_hi = min((tw0 + OV - 1) / win.s3, OW - 1);
+    const int reach = (win.s1 - 1) * dil.s1; /* last tap's offset in a window */
+#if POOL_MAX
+    const OINT p = (OINT)(ih * W + iw0) + OIOTA;
+#endif
+    OFLOAT acc = (OFLOAT)(0.0f);
     for (int oh = first_window(th, win.s0, win.s2, dil.s0); oh <= oh_hi; oh++) {
-        if ((th - oh * win.s2) % dil.s0) continue;
+        int rh = th - oh * win.s2;
+        if (rh > (win.s0 - 1) * dil.s0 || rh != rh / dil.s0 * dil.s0) continue;
 #if !POOL_MAX
         int hcount = avg_extent(oh * win.s2 - pad.s0, win.s0, H, pad.s2);
 #endif
         for (int ow = ow_lo; ow <= ow_hi; ow++) {
-            if ((tw - ow * win.s3) % dil.s1) continue;
             int o = oh * OW + ow;
 #if POOL_MAX
-            if (arg[o] == p) acc += dy[o];
+            OINT take = arg[o] == p; /* the argmax lies in the window */
+            acc += select((OFLOAT)(0.0f), (OFLOAT)(dy[o]), take);
 #else
-            acc += dy[o] / (float)(hcount * avg_extent(ow * win.s3 - pad.s1, win.s1, W, pad.s3));
+            OINT rw = tw - ow * win.s3;
+            OINT take = (rw >= 0) & (rw <= reach);
+            if (dil.s1 > 1) take &= rw == rw / dil.s1 * dil.s1;
+            float share =
+                dy[o] / (float)(hcount * avg_extent(ow * win.s3 - pad.s1, win.s1, W, pad.s3));
+            acc += select((OFLOAT)(0.0f), (OFLOAT)(share), take);
 #endif
         }
     }
-    dx[dx_off + g] = acc;
+    global float *out = dx + dx_off + row * W + iw0;
+    if (iw0 + OV <= W) {
+        OSTORE(acc, 0, out);
+    } else {
+        float t[OV];
+        OSTORE(acc, 0, t);
+        for (int j = 0; j < W - iw0; j++) out[j] = t[j];
+    }
 }
 
 /* ---- global pooling: one value (and index) per plane of hw elements */

@@ -204,7 +204,8 @@ clnn_status clnn_conv_check_workspace(clnn_context_t ctx, const clnn_conv_geom *
                                       size_t ws_size, const char *fn)
 {
     size_t need = clnn_conv_workspace_min(g);
-    if (need == 0) return CLNN_SUCCESS;
+    /* Algorithms that need none may still use a given one (batched 1x1). */
+    if (need == 0 && !ws) return CLNN_SUCCESS;
     if (ws_size < need)
         return clnn_fail(CLNN_INSUFFICIENT_WORKSPACE, "%s: workspace_size is %zu bytes; %s "
                                                       "needs at least %zu", fn, ws_size,
@@ -282,7 +283,8 @@ clnn_status clnn_conv2d_forward(clnn_context_t ctx, const clnn_conv2d_desc *conv
         st = clnn_conv_check_extras(ctx, &g, fn, b_desc, bias, b_offset, g.k, "bias", act,
                                     workspace, workspace_size);
     if (st == CLNN_SUCCESS)
-        st = clnn_conv_run_forward(ctx, &g, x, x_offset, w, w_offset, y, y_offset, workspace);
+        st = clnn_conv_run_forward(ctx, &g, x, x_offset, w, w_offset, y, y_offset, workspace,
+                                   workspace_size);
     if (st == CLNN_SUCCESS)
         st = clnn_epilogue_bias_act(ctx, y, y_offset, g.n * g.k, g.k, g.oh * g.ow,
                                     CLNN_BIAS_PER_ROW, bias, b_offset, act);
@@ -307,7 +309,7 @@ clnn_status clnn_conv2d_backward_data(clnn_context_t ctx, const clnn_conv2d_desc
     if (st == CLNN_SUCCESS) st = clnn_conv_check_workspace(ctx, &g, workspace, workspace_size, fn);
     if (st != CLNN_SUCCESS) return st;
     return clnn_conv_run_backward_data(ctx, &g, w, w_offset, dy, dy_offset, dx, dx_offset,
-                                       workspace);
+                                       workspace, workspace_size);
 }
 
 clnn_status clnn_conv2d_backward_weights(clnn_context_t ctx, const clnn_conv2d_desc *conv,
@@ -332,7 +334,7 @@ clnn_status clnn_conv2d_backward_weights(clnn_context_t ctx, const clnn_conv2d_d
                                     workspace, workspace_size);
     if (st == CLNN_SUCCESS)
         st = clnn_conv_run_backward_weights(ctx, &g, x, x_offset, dy, dy_offset, dw, dw_offset,
-                                            workspace);
+                                            workspace, workspace_size);
     if (st == CLNN_SUCCESS && db)
         st = clnn_conv_run_bias_grad(ctx, &g, dy, dy_offset, db, db_offset);
     return st;

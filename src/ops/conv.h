@@ -74,13 +74,14 @@ clnn_status clnn_conv_check_extras(clnn_context_t ctx, const clnn_conv_geom *g,
 /* The passes on validated arguments (byte offsets). Dispatch on g->algo. */
 clnn_status clnn_conv_run_forward(clnn_context_t ctx, const clnn_conv_geom *g, cl_mem x,
                                   size_t xo, cl_mem w, size_t wo, cl_mem y, size_t yo,
-                                  cl_mem ws);
+                                  cl_mem ws, size_t ws_size);
 clnn_status clnn_conv_run_backward_data(clnn_context_t ctx, const clnn_conv_geom *g,
                                         cl_mem w, size_t wo, cl_mem dy, size_t dyo,
-                                        cl_mem dx, size_t dxo, cl_mem ws);
+                                        cl_mem dx, size_t dxo, cl_mem ws, size_t ws_size);
 clnn_status clnn_conv_run_backward_weights(clnn_context_t ctx, const clnn_conv_geom *g,
                                            cl_mem x, size_t xo, cl_mem dy, size_t dyo,
-                                           cl_mem dw, size_t dwo, cl_mem ws);
+                                           cl_mem dw, size_t dwo, cl_mem ws,
+                                           size_t ws_size);
 /* db[k] = sum of dy over n, oh, ow (`dy` laid out as y). */
 clnn_status clnn_conv_run_bias_grad(clnn_context_t ctx, const clnn_conv_geom *g, cl_mem dy,
                                     size_t dyo, cl_mem db, size_t dbo);
@@ -88,13 +89,14 @@ clnn_status clnn_conv_run_bias_grad(clnn_context_t ctx, const clnn_conv_geom *g,
 /* ---- GEMM paths (conv_gemm.c) */
 clnn_status clnn_conv_gemm_forward(clnn_context_t ctx, const clnn_conv_geom *g, cl_mem x,
                                    size_t xo, cl_mem w, size_t wo, cl_mem y, size_t yo,
-                                   cl_mem ws);
+                                   cl_mem ws, size_t ws_size);
 clnn_status clnn_conv_gemm_backward_data(clnn_context_t ctx, const clnn_conv_geom *g,
                                          cl_mem w, size_t wo, cl_mem dy, size_t dyo,
-                                         cl_mem dx, size_t dxo, cl_mem ws);
+                                         cl_mem dx, size_t dxo, cl_mem ws, size_t ws_size);
 clnn_status clnn_conv_gemm_backward_weights(clnn_context_t ctx, const clnn_conv_geom *g,
                                             cl_mem x, size_t xo, cl_mem dy, size_t dyo,
-                                            cl_mem dw, size_t dwo, cl_mem ws);
+                                            cl_mem dw, size_t dwo, cl_mem ws,
+                                            size_t ws_size);
 
 /* ---- kernels of cl/conv.cl (conv_direct.c) */
 

@@ -35,30 +35,32 @@ static const clnn_conv_operand none = {NULL, 0};
 
 clnn_status clnn_conv_run_forward(clnn_context_t ctx, const clnn_conv_geom *g, cl_mem x,
                                   size_t xo, cl_mem w, size_t wo, cl_mem y, size_t yo,
-                                  cl_mem ws)
+                                  cl_mem ws, size_t ws_size)
 {
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
-        return clnn_conv_gemm_forward(ctx, g, x, xo, w, wo, y, yo, ws);
+        return clnn_conv_gemm_forward(ctx, g, x, xo, w, wo, y, yo, ws, ws_size);
+    size_t rows = g->n * g->k * g->oh; /* eight outputs of a row per work-item */
     return clnn_conv_launch(ctx, g, "depthwise_forward", operand(x, xo), operand(y, yo),
-                            operand(w, wo), g->n, clnn_conv_y_count(g));
+                            operand(w, wo), g->n, rows * ((g->ow + 7) / 8));
 }
 
 clnn_status clnn_conv_run_backward_data(clnn_context_t ctx, const clnn_conv_geom *g,
                                         cl_mem w, size_t wo, cl_mem dy, size_t dyo,
-                                        cl_mem dx, size_t dxo, cl_mem ws)
+                                        cl_mem dx, size_t dxo, cl_mem ws, size_t ws_size)
 {
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
-        return clnn_conv_gemm_backward_data(ctx, g, w, wo, dy, dyo, dx, dxo, ws);
+        return clnn_conv_gemm_backward_data(ctx, g, w, wo, dy, dyo, dx, dxo, ws, ws_size);
+    size_t rows = g->n * g->c * g->h; /* eight inputs of a row per work-item */
     return clnn_conv_launch(ctx, g, "depthwise_backward_data", operand(dy, dyo),
-                            operand(dx, dxo), operand(w, wo), g->n, clnn_conv_x_count(g));
+                            operand(dx, dxo), operand(w, wo), g->n, rows * ((g->w + 7) / 8));
 }
 
 clnn_status clnn_conv_run_backward_weights(clnn_context_t ctx, const clnn_conv_geom *g,
                                            cl_mem x, size_t xo, cl_mem dy, size_t dyo,
-                                           cl_mem dw, size_t dwo, cl_mem ws)
+                                           cl_mem dw, size_t dwo, cl_mem ws, size_t ws_size)
 {
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
-        return clnn_conv_gemm_backward_weights(ctx, g, x, xo, dy, dyo, dw, dwo, ws);
+        return clnn_conv_gemm_backward_weights(ctx, g, x, xo, dy, dyo, dw, dwo, ws, ws_size);
     return clnn_conv_launch(ctx, g, "depthwise_backward_weights", operand(x, xo),
                             operand(dw, dwo), operand(dy, dyo), g->n, clnn_conv_w_count(g));
 }

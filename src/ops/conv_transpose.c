@@ -133,7 +133,7 @@ clnn_status clnn_conv_transpose2d_forward(
                                     workspace, workspace_size);
     if (st == CLNN_SUCCESS)
         st = clnn_conv_run_backward_data(ctx, &g, w, w_offset, x, x_offset, y, y_offset,
-                                         workspace);
+                                         workspace, workspace_size);
     if (st == CLNN_SUCCESS)
         st = clnn_epilogue_bias_act(ctx, y, y_offset, g.n * g.c, g.c, g.h * g.w,
                                     CLNN_BIAS_PER_ROW, bias, b_offset, act);
@@ -156,7 +156,8 @@ clnn_status clnn_conv_transpose2d_backward_data(
                                       (clnn_conv_arg){dy_desc, dy, dy_offset, "dy"}, out_shape(&g));
     if (st == CLNN_SUCCESS) st = clnn_conv_check_workspace(ctx, &g, workspace, workspace_size, fn);
     if (st != CLNN_SUCCESS) return st;
-    return clnn_conv_run_forward(ctx, &g, dy, dy_offset, w, w_offset, dx, dx_offset, workspace);
+    return clnn_conv_run_forward(ctx, &g, dy, dy_offset, w, w_offset, dx, dx_offset, workspace,
+                                 workspace_size);
 }
 
 clnn_status clnn_conv_transpose2d_backward_weights(
@@ -179,7 +180,7 @@ clnn_status clnn_conv_transpose2d_backward_weights(
                                     workspace, workspace_size);
     if (st == CLNN_SUCCESS)
         st = clnn_conv_run_backward_weights(ctx, &g, dy, dy_offset, x, x_offset, dw, dw_offset,
-                                            workspace);
+                                            workspace, workspace_size);
     if (st == CLNN_SUCCESS && db) {
         /* The bias gradient sums dy, which is laid out as the convolution's input. */
         clnn_conv_geom gb = g;

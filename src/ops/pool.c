@@ -120,13 +120,16 @@ static clnn_status check_indices(clnn_context_t ctx, clnn_pool_mode mode,
     return st == CLNN_SUCCESS ? expect_shape(desc, dims, fn, "indices") : st;
 }
 
+/* Outputs per work-item of pool_forward, dx elements per work-item of pool_backward. */
+static size_t pool_ov(clnn_context_t ctx) { return ctx->vector_width >= 8 ? 8 : 4; }
+
 /* Build options; LOCAL and OV are per context, so every variant shares them. */
 static clnn_status get_kernel(clnn_context_t ctx, clnn_pool_mode mode, int idx, int sw,
                               const char *name, cl_kernel *kernel)
 {
     char options[128];
     snprintf(options, sizeof options, "-DVEC=%u -DMODE=%d -DIDX=%d -DOV=%d -DSW=%d -DLOCAL=%zu",
-             ctx->vector_width, (int)mode, idx, ctx->vector_width >= 8 ? 8 : 4, sw,
+             ctx->vector_width, (int)mode, idx, (int)pool_ov(ctx), sw,
              ctx->local_size);
     return clnn_kernel_get(ctx, "pool.cl", options, name, kernel);
 }
@@ -145,7 +148,8 @@ static clnn_status launch(clnn_context_t ctx, cl_kernel k, const pool_geom *g, c
     return st == CLNN_SUCCESS ? clnn_enqueue_1d(ctx, k, items) : st;
 }
 
-/* Backward shared by pool2d and global pooling: one work-item per dx element. */
+/* Backward shared by pool2d and global pooling: one work-item per OV dx elements
+ * of a row. */
 static clnn_status backward_launch(clnn_context_t ctx, clnn_pool_mode mode, const pool_geom *g,
                                    cl_mem dy, size_t dy_offset, cl_mem indices,
                                    size_t indices_offset, cl_mem dx, size_t dx_offset)
@@ -154,7 +158,8 @@ static clnn_status backward_launch(clnn_context_t ctx, clnn_pool_mode mode, cons
     int avg = mode != CLNN_POOL_MAX;
     clnn_status st = get_kernel(ctx, mode, 0, 0, "pool_backward", &k);
     if (st != CLNN_SUCCESS) return st;
-    size_t n = g->planes * (size_t)g->size.s[0] * (size_t)g->size.s[1];
+    size_t ov = pool_ov(ctx);
+    size_t n = g->planes * (size_t)g->size.s[0] * (((size_t)g->size.s[1] + ov - 1) / ov);
     return launch(ctx, k, g, dy, dy_offset, avg ? dy : indices, avg ? 0 : indices_offset, dx,
                   dx_offset, (cl_ulong)n, n);
 }
