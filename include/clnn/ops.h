@@ -24,5 +24,8 @@
 #include <clnn/dense.h>
 #include <clnn/tensor_ops.h>
 #include <clnn/reduce.h>
+#include <clnn/loss.h>
+#include <clnn/optim.h>
+#include <clnn/init.h>
 
 #endif /* CLNN_OPS_H */

@@ -98,4 +98,12 @@ void ref_reduce(clnn_reduce_op op, const clnn_tensor_desc *desc, const bool *red
 void ref_argmax(const clnn_tensor_desc *desc, int axis, int last, const double *x,
                 int64_t *y);
 
+/* ---- train family: losses (tests/ref/loss.c), optimizers (tests/ref/optim.c). */
+/* Batch loss of x [rows, cols] against t (dense targets) or labels (sparse kinds). */
+double ref_loss(clnn_loss kind, size_t rows, size_t cols, const double *x, const double *t,
+                const int *labels);
+/* One update of n parameters p (state m, v as the kind needs; may be NULL if unused). */
+void ref_optimizer_step(const clnn_optimizer_desc *d, long step, size_t n, double *p,
+                        const double *grad, double *m, double *v);
+
 #endif
