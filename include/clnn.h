@@ -12,5 +12,6 @@
 
 #include <clnn/core.h>
 #include <clnn/ops.h>
+#include <clnn/data.h>
 
 #endif /* CLNN_H */
