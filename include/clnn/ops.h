@@ -27,5 +27,6 @@
 #include <clnn/loss.h>
 #include <clnn/optim.h>
 #include <clnn/init.h>
+#include <clnn/rnn.h>
 
 #endif /* CLNN_OPS_H */

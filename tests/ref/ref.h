@@ -106,4 +106,18 @@ double ref_loss(clnn_loss kind, size_t rows, size_t cols, const double *x, const
 void ref_optimizer_step(const clnn_optimizer_desc *d, long step, size_t n, double *p,
                         const double *grad, double *m, double *v);
 
+/* ---- rnn family (tests/ref/rnn.c): ONNX RNN / LSTM / GRU, layout 0, H <= 64. */
+typedef struct ref_rnn {
+    clnn_rnn_mode mode;
+    int relu, lbr, reverse; /* simple RNN relu; GRU linear_before_reset; single reverse */
+    size_t T, N, I, H, D;
+    double clip;
+    const int32_t *lens; /* NULL: all T */
+} ref_rnn;
+/* y [T, D, N, H] (zero past each length), yh / yc [D, N, H] (may be NULL); b, pp,
+ * h0, c0 may be NULL (zero). */
+void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const double *r,
+                     const double *b, const double *pp, const double *h0, const double *c0,
+                     double *y, double *yh, double *yc);
+
 #endif
