@@ -13,5 +13,6 @@
 #include <clnn/core.h>
 #include <clnn/ops.h>
 #include <clnn/data.h>
+#include <clnn/model.h>
 
 #endif /* CLNN_H */

@@ -1,0 +1,212 @@
+/*
+ * clnn/model.h: a Keras-like sequential model on top of the primitives.
+ *
+ *   clnn_model_t m;
+ *   clnn_model_create(ctx, &m);
+ *   clnn_model_add_input(m, 3, (int64_t[]){1, 28, 28});   per-sample shape, NCHW
+ *   clnn_model_add_flatten(m);
+ *   clnn_model_add_dense(m, 128, CLNN_ACTIVATION_RELU);
+ *   clnn_model_add_dense(m, 10, CLNN_MODEL_SOFTMAX);
+ *   clnn_model_summary(m, stdout);
+ *   clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &adam, 32);
+ *   clnn_model_fit(m, x, y, n, &options, NULL);
+ *
+ * Shapes: every shape given to or printed by the model is per sample (the batch
+ * axis excluded), in clnn's layout (NCHW images: [C, H, W]). Shapes are inferred
+ * when a layer is added; a layer that does not fit its input fails with
+ * CLNN_SHAPE_MISMATCH (or CLNN_INVALID_VALUE for a bad argument) and a message
+ * naming the layer (index and type) and the shapes, and the model is unchanged.
+ *
+ * Activations: the `act` argument of dense and conv2d layers and of
+ * clnn_model_add_activation is a clnn_activation value or CLNN_MODEL_SOFTMAX
+ * (softmax over the last axis). The layers run the op without a fused activation
+ * and keep its output for the backward pass.
+ *
+ * Softmax and cross-entropy: when the last layer ends in a softmax and the loss is
+ * CLNN_LOSS_SPARSE_CE or CLNN_LOSS_CATEGORICAL_CE, training and evaluation compute
+ * the loss from the logits before the softmax (CLNN_LOSS_*_LOGITS), which is the
+ * same function without the probability clipping and numerically stable; predict
+ * still returns the probabilities.
+ *
+ * Training data lives in host memory: x is float32 [n, input shape...]; y is int32
+ * labels [n] for the sparse losses and float32 targets [n, output shape...]
+ * otherwise. fit shuffles (seeded), uploads one batch at a time into a staging
+ * buffer, and handles a last partial batch by running it with a smaller batch.
+ * Accuracy is reported for the sparse losses (argmax) and the binary losses
+ * (threshold 0.5, or 0 for logits); it is NaN for the others.
+ *
+ * Everything is allocated by clnn_model_compile; the training loop allocates
+ * nothing on the device. After compile no layer may be added (CLNN_INVALID_VALUE).
+ */
+#ifndef CLNN_MODEL_H
+#define CLNN_MODEL_H
+
+#include <stdio.h>
+#include <clnn/core.h>
+#include <clnn/activation.h>
+#include <clnn/window.h>
+#include <clnn/loss.h>
+#include <clnn/optim.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Softmax over the last axis, as an `act` argument. */
+#define CLNN_MODEL_SOFTMAX 100
+
+typedef struct clnn_model *clnn_model_t;
+
+/* Creates an empty model on `ctx` (the model does not own the context). */
+CLNN_API clnn_status clnn_model_create(clnn_context_t ctx, clnn_model_t *model);
+
+/* Releases the model and everything it allocated (NULL is a no-op). */
+CLNN_API void clnn_model_destroy(clnn_model_t model);
+
+/* ---------------------------------------------------------------- building */
+
+/* The per-sample input shape (rank 1 .. CLNN_MAX_RANK - 1, dims >= 1); must come
+ * first and only once. */
+CLNN_API clnn_status clnn_model_add_input(clnn_model_t model, int rank, const int64_t *dims);
+
+/* Dense(units, act) on the last axis: kernel [in, units] (Glorot uniform), bias
+ * [units] (zeros). */
+CLNN_API clnn_status clnn_model_add_dense(clnn_model_t model, int64_t units, int act);
+
+/* Conv2D(filters, (kh, kw), stride, padding, act) on a [C, H, W] input: kernel
+ * [filters, C, kh, kw] (Glorot uniform), bias [filters] (zeros). `padding` is
+ * CLNN_PAD_VALID (Keras' "valid") or CLNN_PAD_SAME_UPPER ("same"). */
+CLNN_API clnn_status clnn_model_add_conv2d(clnn_model_t model, int64_t filters, int64_t kh,
+                                           int64_t kw, int64_t stride, clnn_auto_pad padding,
+                                           int act);
+
+/* MaxPooling2D(k, stride) on a [C, H, W] input, no padding (Keras' "valid"). */
+CLNN_API clnn_status clnn_model_add_maxpool2d(clnn_model_t model, int64_t k, int64_t stride);
+
+/* Flatten: [d1, d2, ...] -> [d1 * d2 * ...] (NCHW order, so the order differs
+ * from Keras' NHWC flatten; counts do not). */
+CLNN_API clnn_status clnn_model_add_flatten(clnn_model_t model);
+
+/* Dropout(rate), rate in [0, 1): active in fit and train_on_batch only. */
+CLNN_API clnn_status clnn_model_add_dropout(clnn_model_t model, float rate);
+
+/* A separate activation layer (`act` as for dense). */
+CLNN_API clnn_status clnn_model_add_activation(clnn_model_t model, int act);
+
+/* Softmax over the last axis (the same as clnn_model_add_activation with
+ * CLNN_MODEL_SOFTMAX). */
+CLNN_API clnn_status clnn_model_add_softmax(clnn_model_t model);
+
+/* The per-sample output shape of the model so far (float32). */
+CLNN_API clnn_status clnn_model_output_desc(clnn_model_t model, clnn_tensor_desc *desc);
+
+/* Parameter counts: total and trainable (every parameter is trainable in v1). */
+CLNN_API clnn_status clnn_model_param_count(clnn_model_t model, int64_t *total,
+                                            int64_t *trainable);
+
+/* Prints the Keras table (Layer (type), Output Shape, Param #, then the total,
+ * trainable and non-trainable counts) to `out`. */
+CLNN_API clnn_status clnn_model_summary(clnn_model_t model, FILE *out);
+
+/* Seed of the weight initializers (default 0); call before compile. */
+CLNN_API clnn_status clnn_model_set_seed(clnn_model_t model, uint64_t seed);
+
+/* -------------------------------------------------------------- compiling */
+
+/* Fixes the loss, the optimizer and the batch size (>= 1), then allocates and
+ * initializes the parameters (Glorot uniform kernels, zero biases, from the
+ * model's seed), their gradients and optimizer state, and the activation,
+ * gradient, loss and convolution buffers for `batch_size` samples. A sparse loss
+ * on an output that is not [classes] fails with CLNN_SHAPE_MISMATCH; compiling
+ * twice, or a model without input or layers, is CLNN_INVALID_VALUE. */
+CLNN_API clnn_status clnn_model_compile(clnn_model_t model, clnn_loss loss,
+                                        const clnn_optimizer_desc *optimizer,
+                                        int64_t batch_size);
+
+/* --------------------------------------------------------------- training */
+
+/* Options of clnn_model_fit; clnn_fit_options_default() gives: 1 epoch, shuffle
+ * with seed 0, no validation data, verbose 1, progress to stderr. */
+typedef struct clnn_fit_options {
+    int epochs;                /* >= 1                                              */
+    int shuffle;               /* 1: a new permutation each epoch                   */
+    uint64_t shuffle_seed;
+    const float *val_x;        /* optional validation data (NULL: none)             */
+    const void *val_y;         /* labels or targets as for fit's y                  */
+    int64_t val_count;
+    int verbose;               /* 0 silent; 1 progress and one line per epoch       */
+    FILE *progress;            /* where progress goes (NULL: stderr). On a terminal
+                                  a progress bar is redrawn in place; otherwise one
+                                  line per epoch. */
+} clnn_fit_options;
+
+CLNN_API clnn_fit_options clnn_fit_options_default(void);
+
+/* Metrics of one epoch or one evaluation (accuracy NaN where not defined,
+ * validation fields NaN without validation data). */
+typedef struct clnn_metrics {
+    float loss;
+    float accuracy;
+    float val_loss;
+    float val_accuracy;
+    double seconds;            /* wall time of the epoch                            */
+} clnn_metrics;
+
+/* Trains on n samples (see the top of this file for x and y) for options->epochs
+ * epochs. `last` (may be NULL) receives the last epoch's metrics. Labels outside
+ * [0, classes) give CLNN_INVALID_VALUE (checked on the host before training).
+ * The loss and accuracy are read back every few steps, not every step. */
+CLNN_API clnn_status clnn_model_fit(clnn_model_t model, const float *x, const void *y,
+                                    int64_t n, const clnn_fit_options *options,
+                                    clnn_metrics *last);
+
+/* Loss and accuracy over n samples in inference mode (dropout off); either output
+ * may be NULL. */
+CLNN_API clnn_status clnn_model_evaluate(clnn_model_t model, const float *x, const void *y,
+                                         int64_t n, float *loss, float *accuracy);
+
+/* The model's outputs for n samples (inference mode) into `out`, n times the
+ * output element count floats. */
+CLNN_API clnn_status clnn_model_predict(clnn_model_t model, const float *x, int64_t n,
+                                        float *out);
+
+/* Forward, loss and backward on one batch of n (1 .. batch size) samples: the
+ * parameter gradients are left in the model (see clnn_model_get_param) and the
+ * parameters are not changed. `loss` (may be NULL) receives the batch loss
+ * (waits). */
+CLNN_API clnn_status clnn_model_compute_gradients(clnn_model_t model, const float *x,
+                                                  const void *y, int64_t n, float *loss);
+
+/* compute_gradients followed by one optimizer step. */
+CLNN_API clnn_status clnn_model_train_on_batch(clnn_model_t model, const float *x,
+                                               const void *y, int64_t n, float *loss);
+
+/* ------------------------------------------------------------- parameters */
+
+/* Number of parameter tensors (after compile: kernels and biases in layer order). */
+CLNN_API clnn_status clnn_model_param_tensors(clnn_model_t model, int *count);
+
+/* Parameter tensor `index`: its name ("dense_1/kernel"), shape, and host copies
+ * of its values and gradient. `name`, `desc`, `values` and `grad` may each be
+ * NULL; values and grad hold the element count of floats. */
+CLNN_API clnn_status clnn_model_get_param(clnn_model_t model, int index, const char **name,
+                                          clnn_tensor_desc *desc, float *values, float *grad);
+
+/* Overwrites parameter tensor `index` from host memory (element count floats). */
+CLNN_API clnn_status clnn_model_set_param(clnn_model_t model, int index,
+                                          const float *values);
+
+/* Saves every parameter tensor to a safetensors file, under its name. */
+CLNN_API clnn_status clnn_model_save_weights(clnn_model_t model, const char *path);
+
+/* Loads the parameters from a safetensors file. A malformed file gives
+ * CLNN_BAD_FORMAT (a missing tensor too), a tensor of another shape or dtype
+ * CLNN_SHAPE_MISMATCH; the whole file is validated before any weight changes, so
+ * on failure the weights are as they were. */
+CLNN_API clnn_status clnn_model_load_weights(clnn_model_t model, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLNN_MODEL_H */

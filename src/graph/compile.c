@@ -1,0 +1,228 @@
+/* clnn_model_compile: the loss check, then every device buffer the loops need for
+ * the batch size (parameters, gradients, optimizer state, activations, gradients
+ * of activations, pool indices, workspaces, staging), so that training allocates
+ * nothing. Buffers are one per layer output (no reuse across layers yet). */
+#include "model.h"
+#include "../core/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int model_loss_sparse(clnn_loss loss)
+{
+    return loss == CLNN_LOSS_SPARSE_CE || loss == CLNN_LOSS_SPARSE_CE_LOGITS;
+}
+
+int64_t model_output_count(const clnn_model *m)
+{
+    return model_desc_count(&m->layers[m->nlayers - 1].out);
+}
+
+static void release(cl_mem *mem)
+{
+    if (*mem) clReleaseMemObject(*mem);
+    *mem = NULL;
+}
+
+void model_release_buffers(clnn_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        model_layer *l = &m->layers[i];
+        if (l->owns_z) release(&l->z);
+        if (l->owns_a) release(&l->a);
+        if (l->owns_g) release(&l->g);
+        release(&l->indices);
+        l->z = l->a = l->g = l->in_a = l->in_g = NULL;
+        l->owns_z = l->owns_a = l->owns_g = 0;
+    }
+    for (int i = 0; i < m->nparams; i++) {
+        release(&m->params[i].value);
+        release(&m->params[i].grad);
+        release(&m->params[i].state);
+    }
+    release(&m->x_stage);
+    release(&m->y_stage);
+    release(&m->loss_ws);
+    release(&m->conv_ws);
+    release(&m->metrics);
+    free(m->host_x);
+    free(m->host_y);
+    m->host_x = m->host_y = NULL;
+}
+
+/* A device buffer, zero-filled: partial batches and padded reads then never see
+ * undefined memory (and oclgrind sees every buffer initialised). */
+static clnn_status alloc(clnn_model *m, size_t bytes, cl_mem *out)
+{
+    cl_int err;
+    bytes = (bytes + 3) / 4 * 4;
+    if (bytes == 0) bytes = 4;
+    *out = clCreateBuffer(clnn_context_cl_context(m->ctx), CL_MEM_READ_WRITE, bytes, NULL,
+                          &err);
+    if (err != CL_SUCCESS) {
+        *out = NULL;
+        return clnn_fail_cl(err, "clnn_model_compile: clCreateBuffer");
+    }
+    int64_t floats = (int64_t)(bytes / 4);
+    clnn_tensor_desc d;
+    clnn_tensor_desc_set(&d, CLNN_FLOAT32, 1, &floats);
+    return clnn_fill(m->ctx, &d, *out, 0, 0.0f);
+}
+
+static clnn_status check_loss(clnn_model *m, clnn_loss loss)
+{
+    const model_layer *last = &m->layers[m->nlayers - 1];
+    if ((unsigned)loss > CLNN_LOSS_SPARSE_CE_LOGITS)
+        return clnn_fail(CLNN_INVALID_VALUE, "clnn_model_compile: unknown loss %d", (int)loss);
+    if (model_loss_sparse(loss) && last->out.rank != 1) {
+        char s[96];
+        clnn_format_shape(&last->out, s, sizeof s);
+        return clnn_fail(CLNN_SHAPE_MISMATCH, "clnn_model_compile: a sparse loss needs an "
+                         "output of shape [classes] per sample; layer %d (%s) gives %s",
+                         m->nlayers - 1, last->name, s);
+    }
+    m->loss = loss;
+    m->train_loss = loss;
+    m->loss_on_logits = 0;
+    if (last->act == CLNN_MODEL_SOFTMAX &&
+        (loss == CLNN_LOSS_SPARSE_CE || loss == CLNN_LOSS_CATEGORICAL_CE)) {
+        m->loss_on_logits = 1;
+        m->train_loss = loss == CLNN_LOSS_SPARSE_CE ? CLNN_LOSS_SPARSE_CE_LOGITS
+                                                    : CLNN_LOSS_CATEGORICAL_CE_LOGITS;
+    }
+    return CLNN_SUCCESS;
+}
+
+/* Parameters: Glorot-uniform kernels (one seed per tensor), zero biases, zero
+ * optimizer state (alloc zero-fills). */
+static clnn_status alloc_params(clnn_model *m, int state_floats)
+{
+    clnn_status st = CLNN_SUCCESS;
+    for (int i = 0; i < m->nparams && !st; i++) {
+        model_param *p = &m->params[i];
+        if ((st = alloc(m, p->bytes, &p->value)) || (st = alloc(m, p->bytes, &p->grad)))
+            break;
+        clnn_init_desc init = {CLNN_INIT_ZEROS, 0.0f, m->seed * 1000003u + (uint64_t)i};
+        if (p->desc.rank >= 2) init.kind = CLNN_INIT_GLOROT_UNIFORM;
+        if ((st = clnn_init_forward(m->ctx, &init, &p->desc, p->value, 0))) break;
+        if (state_floats && (st = alloc(m, p->bytes * (size_t)state_floats, &p->state)))
+            break;
+        m->param_descs[i] = &p->desc;
+        m->param_values[i] = p->value;
+        m->param_grads[i] = p->grad;
+        m->param_states[i] = p->state;
+    }
+    return st;
+}
+
+static int is_alias_layer(const model_layer *l)
+{
+    return l->kind == LAYER_FLATTEN || l->kind == LAYER_ACTIVATION;
+}
+
+static clnn_status alloc_layers(clnn_model *m)
+{
+    clnn_status st = CLNN_SUCCESS;
+    cl_mem prev_a = m->x_stage, prev_g = NULL;
+    int params_before = 0;
+    for (int i = 0; i < m->nlayers && !st; i++) {
+        model_layer *l = &m->layers[i];
+        size_t out_bytes = (size_t)(model_desc_count(&l->out) * m->batch) * sizeof(float);
+        l->in_a = prev_a;
+        l->in_g = params_before ? prev_g : NULL;
+        params_before |= l->param_count > 0;
+        if (is_alias_layer(l)) {
+            l->z = l->in_a;
+        } else {
+            if ((st = alloc(m, out_bytes, &l->z))) break;
+            l->owns_z = 1;
+        }
+        if (l->act != CLNN_ACTIVATION_NONE) {
+            if ((st = alloc(m, out_bytes, &l->a))) break;
+            l->owns_a = 1;
+        } else {
+            l->a = l->z;
+        }
+        if (params_before) {
+            if (is_alias_layer(l) && l->in_g) {
+                l->g = l->in_g;
+            } else {
+                if ((st = alloc(m, out_bytes, &l->g))) break;
+                l->owns_g = 1;
+            }
+        }
+        if (l->kind == LAYER_MAXPOOL2D)
+            st = alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
+        prev_a = l->a;
+        prev_g = l->g;
+    }
+    return st;
+}
+
+static clnn_status alloc_workspaces(clnn_model *m)
+{
+    clnn_status st;
+    size_t conv = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const model_layer *l = &m->layers[i];
+        if (l->kind != LAYER_CONV2D) continue;
+        clnn_tensor_desc x = model_batch_desc(&l->in, m->batch);
+        clnn_tensor_desc y = model_batch_desc(&l->out, m->batch);
+        size_t bytes;
+        st = clnn_conv2d_workspace_size(m->ctx, &l->conv, &x,
+                                        &m->params[l->param_first].desc, &y, &bytes);
+        if (st) return st;
+        if (bytes > conv) conv = bytes;
+    }
+    m->conv_ws_bytes = conv;
+    if (conv && (st = alloc(m, conv, &m->conv_ws))) return st;
+    clnn_tensor_desc pred = model_batch_desc(&m->layers[m->nlayers - 1].out, m->batch);
+    if ((st = clnn_loss_workspace_size(m->ctx, &pred, &m->loss_ws_bytes))) return st;
+    if (m->loss_ws_bytes && (st = alloc(m, m->loss_ws_bytes, &m->loss_ws))) return st;
+    return alloc(m, 2 * MODEL_METRIC_SLOTS * sizeof(float), &m->metrics);
+}
+
+static clnn_status alloc_staging(clnn_model *m)
+{
+    size_t xs = (size_t)(model_desc_count(&m->input) * m->batch) * sizeof(float);
+    size_t ys = (size_t)(model_loss_sparse(m->loss) ? 1 : model_output_count(m)) *
+                (size_t)m->batch * sizeof(float);
+    clnn_status st;
+    if ((st = alloc(m, xs, &m->x_stage)) || (st = alloc(m, ys, &m->y_stage))) return st;
+    m->host_x = malloc(xs);
+    m->host_y = malloc(ys);
+    if (!m->host_x || !m->host_y)
+        return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "clnn_model_compile: out of host memory");
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_compile(clnn_model_t m, clnn_loss loss,
+                               const clnn_optimizer_desc *optimizer, int64_t batch_size)
+{
+    const char *fn = "clnn_model_compile";
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "%s: model is NULL", fn);
+    if (!optimizer) return clnn_fail(CLNN_NULL_POINTER, "%s: optimizer is NULL", fn);
+    if (m->compiled) return clnn_fail(CLNN_INVALID_VALUE, "%s: already compiled", fn);
+    if (!m->has_input || !m->nlayers)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: the model needs an input and a layer", fn);
+    if (batch_size < 1 || batch_size > (int64_t)1 << 24)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: batch_size %lld is outside 1..2^24", fn,
+                         (long long)batch_size);
+    int state_floats;
+    clnn_status st = clnn_optimizer_state_size(optimizer, &state_floats);
+    if (st) return st;
+    if ((st = check_loss(m, loss))) return st;
+    m->opt = *optimizer;
+    m->batch = batch_size;
+    m->step = 0;
+    m->dropout_offset = 0;
+    if (!(st = alloc_staging(m)) && !(st = alloc_params(m, state_floats)) &&
+        !(st = alloc_layers(m)) && !(st = alloc_workspaces(m)))
+        st = clnn_context_finish(m->ctx);
+    if (st) {
+        model_release_buffers(m);
+        return st;
+    }
+    m->compiled = 1;
+    return CLNN_SUCCESS;
+}

@@ -1,0 +1,346 @@
+/* The sequential model builder: layers, shape inference at add time, parameter
+ * counts and the Keras summary table. */
+#include "model.h"
+#include "../core/check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+clnn_tensor_desc model_batch_desc(const clnn_tensor_desc *sample, int64_t n)
+{
+    clnn_tensor_desc d = *sample;
+    d.rank = sample->rank + 1;
+    d.dims[0] = n;
+    memcpy(&d.dims[1], sample->dims, (size_t)sample->rank * sizeof(int64_t));
+    return d;
+}
+
+int64_t model_desc_count(const clnn_tensor_desc *desc)
+{
+    int64_t c = 1;
+    for (int i = 0; i < desc->rank; i++) c *= desc->dims[i];
+    return c;
+}
+
+clnn_status clnn_model_create(clnn_context_t ctx, clnn_model_t *model)
+{
+    if (!ctx) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_create: ctx is NULL");
+    if (!model) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_create: model is NULL");
+    clnn_model *m = calloc(1, sizeof *m);
+    if (!m) return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "clnn_model_create: out of memory");
+    m->ctx = ctx;
+    *model = m;
+    return CLNN_SUCCESS;
+}
+
+void clnn_model_destroy(clnn_model_t m)
+{
+    if (!m) return;
+    model_release_buffers(m);
+    free(m);
+}
+
+static const char *kind_type(layer_kind kind)
+{
+    switch (kind) {
+    case LAYER_DENSE: return "Dense";
+    case LAYER_CONV2D: return "Conv2D";
+    case LAYER_MAXPOOL2D: return "MaxPooling2D";
+    case LAYER_FLATTEN: return "Flatten";
+    case LAYER_DROPOUT: return "Dropout";
+    case LAYER_ACTIVATION: return "Activation";
+    }
+    return "?";
+}
+
+static const char *kind_base(layer_kind kind)
+{
+    switch (kind) {
+    case LAYER_DENSE: return "dense";
+    case LAYER_CONV2D: return "conv2d";
+    case LAYER_MAXPOOL2D: return "max_pooling2d";
+    case LAYER_FLATTEN: return "flatten";
+    case LAYER_DROPOUT: return "dropout";
+    case LAYER_ACTIVATION: return "activation";
+    }
+    return "?";
+}
+
+/* Checks that a layer may be added and returns the slot for it (not yet counted). */
+static clnn_status begin_layer(clnn_model *m, layer_kind kind, const char *fn,
+                               model_layer **out)
+{
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "%s: model is NULL", fn);
+    if (m->compiled)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: the model is compiled; layers can no "
+                         "longer be added", fn);
+    if (!m->has_input)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: call clnn_model_add_input first", fn);
+    if (m->nlayers >= MODEL_MAX_LAYERS)
+        return clnn_fail(CLNN_NOT_SUPPORTED, "%s: at most %d layers", fn, MODEL_MAX_LAYERS);
+    model_layer *l = &m->layers[m->nlayers];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->in = m->nlayers ? m->layers[m->nlayers - 1].out : m->input;
+    l->out = l->in;
+    l->act = CLNN_ACTIVATION_NONE;
+    int same = 0;
+    for (int i = 0; i < m->nlayers; i++) same += m->layers[i].kind == kind;
+    if (same) snprintf(l->name, sizeof l->name, "%s_%d", kind_base(kind), same);
+    else snprintf(l->name, sizeof l->name, "%s", kind_base(kind));
+    *out = l;
+    return CLNN_SUCCESS;
+}
+
+/* Fails naming the layer (index and type) and its input shape. */
+static clnn_status layer_fail(clnn_model *m, clnn_status st, const char *fn,
+                              const model_layer *l, const char *why)
+{
+    char in[96];
+    clnn_format_shape(&l->in, in, sizeof in);
+    return clnn_fail(st, "%s: layer %d (%s '%s') with input shape %s (per sample): %s", fn,
+                     m->nlayers, kind_type(l->kind), l->name, in, why);
+}
+
+static clnn_status check_act(clnn_model *m, const model_layer *l, int act, const char *fn)
+{
+    if (act == CLNN_MODEL_SOFTMAX || (act >= CLNN_ACTIVATION_NONE &&
+                                      act <= CLNN_ACTIVATION_HARD_SIGMOID))
+        return CLNN_SUCCESS;
+    char why[64];
+    snprintf(why, sizeof why, "unknown activation %d", act);
+    return layer_fail(m, CLNN_INVALID_VALUE, fn, l, why);
+}
+
+/* Records a parameter (allocated at compile time). */
+static void add_param(clnn_model *m, model_layer *l, const char *what, int rank,
+                      const int64_t *dims)
+{
+    model_param *p = &m->params[m->nparams];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s/%s", l->name, what);
+    clnn_tensor_desc_set(&p->desc, CLNN_FLOAT32, rank, dims);
+    p->bytes = (size_t)model_desc_count(&p->desc) * sizeof(float);
+    if (!l->param_count) l->param_first = m->nparams;
+    l->param_count++;
+    m->nparams++;
+}
+
+clnn_status clnn_model_add_input(clnn_model_t m, int rank, const int64_t *dims)
+{
+    const char *fn = "clnn_model_add_input";
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "%s: model is NULL", fn);
+    if (!dims) return clnn_fail(CLNN_NULL_POINTER, "%s: dims is NULL", fn);
+    if (m->has_input || m->compiled)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: the model already has an input", fn);
+    if (rank < 1 || rank >= CLNN_MAX_RANK)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: rank %d is outside 1..%d", fn, rank,
+                         CLNN_MAX_RANK - 1);
+    clnn_tensor_desc d;
+    if (clnn_tensor_desc_set(&d, CLNN_FLOAT32, rank, dims) != CLNN_SUCCESS)
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: dims must each be >= 1", fn);
+    m->input = d;
+    m->has_input = 1;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_dense(clnn_model_t m, int64_t units, int act)
+{
+    const char *fn = "clnn_model_add_dense";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_DENSE, fn, &l);
+    if (st) return st;
+    if (units < 1) return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be >= 1");
+    if ((st = check_act(m, l, act, fn))) return st;
+    int64_t in = l->in.dims[l->in.rank - 1];
+    l->units = units;
+    l->act = act;
+    l->out.dims[l->out.rank - 1] = units;
+    add_param(m, l, "kernel", 2, (int64_t[]){in, units});
+    add_param(m, l, "bias", 1, &units);
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_conv2d(clnn_model_t m, int64_t filters, int64_t kh, int64_t kw,
+                                  int64_t stride, clnn_auto_pad padding, int act)
+{
+    const char *fn = "clnn_model_add_conv2d";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_CONV2D, fn, &l);
+    if (st) return st;
+    if (filters < 1 || kh < 1 || kw < 1 || stride < 1)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                          "filters, kernel size and stride must be >= 1");
+    if (padding != CLNN_PAD_VALID && padding != CLNN_PAD_SAME_UPPER)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                          "padding must be CLNN_PAD_VALID or CLNN_PAD_SAME_UPPER");
+    if ((st = check_act(m, l, act, fn))) return st;
+    if (l->in.rank != 3)
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "Conv2D needs a [C, H, W] input");
+    l->conv = clnn_conv2d_default(stride, 0);
+    l->conv.window.kernel[0] = kh;
+    l->conv.window.kernel[1] = kw;
+    l->conv.window.auto_pad = padding;
+    int64_t wdims[4] = {filters, l->in.dims[0], kh, kw};
+    clnn_tensor_desc x = model_batch_desc(&l->in, 1), w, y;
+    clnn_tensor_desc_set(&w, CLNN_FLOAT32, 4, wdims);
+    if (clnn_conv2d_output_desc(&l->conv, &x, &w, &y) != CLNN_SUCCESS) {
+        char why[160];
+        snprintf(why, sizeof why, "a %lldx%lld kernel does not fit (%s)", (long long)kh,
+                 (long long)kw, clnn_last_error());
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, why);
+    }
+    l->units = filters;
+    l->act = act;
+    l->out.dims[0] = filters;
+    l->out.dims[1] = y.dims[2];
+    l->out.dims[2] = y.dims[3];
+    add_param(m, l, "kernel", 4, wdims);
+    add_param(m, l, "bias", 1, &filters);
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_maxpool2d(clnn_model_t m, int64_t k, int64_t stride)
+{
+    const char *fn = "clnn_model_add_maxpool2d";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_MAXPOOL2D, fn, &l);
+    if (st) return st;
+    if (k < 1 || stride < 1)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "k and stride must be >= 1");
+    if (l->in.rank != 3)
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l,
+                          "MaxPooling2D needs a [C, H, W] input");
+    l->pool = clnn_window2d_square(k, stride, 0);
+    clnn_tensor_desc x = model_batch_desc(&l->in, 1), y;
+    if (clnn_pool2d_output_desc(CLNN_POOL_MAX, &l->pool, &x, &y) != CLNN_SUCCESS)
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "the window does not fit");
+    l->out.dims[1] = y.dims[2];
+    l->out.dims[2] = y.dims[3];
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_flatten(clnn_model_t m)
+{
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_FLATTEN, "clnn_model_add_flatten", &l);
+    if (st) return st;
+    int64_t n = model_desc_count(&l->in);
+    clnn_tensor_desc_set(&l->out, CLNN_FLOAT32, 1, &n);
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_dropout(clnn_model_t m, float rate)
+{
+    const char *fn = "clnn_model_add_dropout";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_DROPOUT, fn, &l);
+    if (st) return st;
+    if (!(rate >= 0.0f && rate < 1.0f))
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "rate must be in [0, 1)");
+    l->rate = rate;
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_activation(clnn_model_t m, int act)
+{
+    const char *fn = "clnn_model_add_activation";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_ACTIVATION, fn, &l);
+    if (st) return st;
+    if ((st = check_act(m, l, act, fn))) return st;
+    l->act = act;
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_softmax(clnn_model_t m)
+{
+    return clnn_model_add_activation(m, CLNN_MODEL_SOFTMAX);
+}
+
+clnn_status clnn_model_output_desc(clnn_model_t m, clnn_tensor_desc *desc)
+{
+    if (!m || !desc)
+        return clnn_fail(CLNN_NULL_POINTER, "clnn_model_output_desc: %s is NULL",
+                         m ? "desc" : "model");
+    if (!m->has_input)
+        return clnn_fail(CLNN_INVALID_VALUE, "clnn_model_output_desc: the model has no input");
+    *desc = m->nlayers ? m->layers[m->nlayers - 1].out : m->input;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_param_count(clnn_model_t m, int64_t *total, int64_t *trainable)
+{
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_param_count: model is NULL");
+    int64_t t = 0;
+    for (int i = 0; i < m->nparams; i++) t += model_desc_count(&m->params[i].desc);
+    if (total) *total = t;
+    if (trainable) *trainable = t;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_set_seed(clnn_model_t m, uint64_t seed)
+{
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_set_seed: model is NULL");
+    if (m->compiled)
+        return clnn_fail(CLNN_INVALID_VALUE, "clnn_model_set_seed: the model is compiled");
+    m->seed = seed;
+    return CLNN_SUCCESS;
+}
+
+/* 101770 -> "101,770" */
+static void format_count(int64_t v, char *buf, size_t size)
+{
+    char digits[32], out[48];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v), k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0) out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = 0;
+    snprintf(buf, size, "%s", out);
+}
+
+static void format_shape(const clnn_tensor_desc *d, char *buf, size_t size)
+{
+    size_t k = (size_t)snprintf(buf, size, "(None");
+    for (int i = 0; i < d->rank && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, ", %lld", (long long)d->dims[i]);
+    if (k < size) snprintf(buf + k, size - k, ")");
+}
+
+clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
+{
+    if (!m || !out)
+        return clnn_fail(CLNN_NULL_POINTER, "clnn_model_summary: %s is NULL",
+                         m ? "out" : "model");
+    const char *rule = "_________________________________________________________________";
+    const char *dbl = "=================================================================";
+    fprintf(out, "Model: \"sequential\"\n%s\n", rule);
+    fprintf(out, " %-28s%-26s%-10s\n%s\n", "Layer (type)", "Output Shape", "Param #", dbl);
+    for (int i = 0; i < m->nlayers; i++) {
+        const model_layer *l = &m->layers[i];
+        char name[80], shape[128];
+        int64_t count = 0;
+        for (int p = 0; p < l->param_count; p++)
+            count += model_desc_count(&m->params[l->param_first + p].desc);
+        snprintf(name, sizeof name, "%s (%s)", l->name, kind_type(l->kind));
+        format_shape(&l->out, shape, sizeof shape);
+        fprintf(out, " %-28s%-26s%-10lld\n", name, shape, (long long)count);
+        if (i + 1 < m->nlayers) fprintf(out, "%65s\n", "");
+    }
+    int64_t total = 0;
+    clnn_model_param_count(m, &total, NULL);
+    char t[48];
+    format_count(total, t, sizeof t);
+    fprintf(out, "%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s\n",
+            dbl, t, t, rule);
+    return CLNN_SUCCESS;
+}

@@ -1,0 +1,107 @@
+/* The sequential model's internal state, shared by the builder (model.c), the
+ * allocator (compile.c), the layer passes (layers.c), the loops (fit.c) and
+ * serialization (serialize.c). */
+#ifndef CLNN_GRAPH_MODEL_H
+#define CLNN_GRAPH_MODEL_H
+
+#include "../core/internal.h"
+
+#define MODEL_MAX_LAYERS 64
+#define MODEL_MAX_PARAMS (2 * MODEL_MAX_LAYERS)
+/* Loss and metric results stay on the device in this many slots; they are read
+ * back when the ring is full or a loop ends. */
+#define MODEL_METRIC_SLOTS 64
+
+typedef enum layer_kind {
+    LAYER_DENSE,
+    LAYER_CONV2D,
+    LAYER_MAXPOOL2D,
+    LAYER_FLATTEN,
+    LAYER_DROPOUT,
+    LAYER_ACTIVATION
+} layer_kind;
+
+/* A model parameter: device value, gradient and optimizer state. */
+typedef struct model_param {
+    char name[64];
+    clnn_tensor_desc desc;
+    size_t bytes;
+    cl_mem value, grad, state;
+} model_param;
+
+typedef struct model_layer {
+    layer_kind kind;
+    char name[32];
+    clnn_tensor_desc in, out;   /* per sample (batch axis excluded)               */
+    int act;                    /* clnn_activation or CLNN_MODEL_SOFTMAX          */
+    int64_t units;              /* dense units, conv filters                      */
+    clnn_conv2d_desc conv;
+    clnn_window2d pool;
+    float rate;                 /* dropout                                        */
+    uint64_t drop_offset;       /* dropout: RNG offset of the last training pass  */
+    int param_first, param_count;
+    /* Buffers for the compiled batch size. The op writes z from the input; the
+     * activation writes a from z (a == z without an activation). g holds the
+     * gradient w.r.t. a, then (activation backward in place) w.r.t. z. Layers
+     * that only reshape (flatten, activation) alias z to their input. */
+    cl_mem z, a, g, indices;
+    int owns_z, owns_a, owns_g;
+    cl_mem in_a, in_g;          /* the previous layer's a and g (in_g NULL: no dx) */
+} model_layer;
+
+typedef struct clnn_model clnn_model;
+
+struct clnn_model {
+    clnn_context_t ctx;
+    clnn_tensor_desc input;
+    int has_input;
+    int compiled;
+    uint64_t seed;
+    int nlayers;
+    model_layer layers[MODEL_MAX_LAYERS];
+    int nparams;
+    model_param params[MODEL_MAX_PARAMS];
+    /* compiled state */
+    clnn_loss loss;             /* as given */
+    clnn_loss train_loss;       /* the loss actually computed (logits mapping)    */
+    int loss_on_logits;         /* 1: the last softmax is skipped for the loss    */
+    clnn_optimizer_desc opt;
+    int64_t batch, step;
+    uint64_t dropout_offset;
+    cl_mem x_stage, y_stage;    /* one batch of inputs and labels/targets         */
+    cl_mem loss_ws, conv_ws, metrics; /* metrics: loss slots then count slots     */
+    size_t loss_ws_bytes, conv_ws_bytes;
+    float *host_x, *host_y;     /* host staging for a shuffled batch              */
+    const clnn_tensor_desc *param_descs[MODEL_MAX_PARAMS];
+    cl_mem param_values[MODEL_MAX_PARAMS], param_grads[MODEL_MAX_PARAMS],
+        param_states[MODEL_MAX_PARAMS];
+};
+
+/* Full descriptor [n, per-sample dims...] of a per-sample shape. */
+clnn_tensor_desc model_batch_desc(const clnn_tensor_desc *sample, int64_t n);
+int64_t model_desc_count(const clnn_tensor_desc *desc);
+/* Whether the loss takes int32 labels (the sparse losses). */
+int model_loss_sparse(clnn_loss loss);
+/* The number of classes, or the target elements per sample. */
+int64_t model_output_count(const clnn_model *m);
+
+/* compile.c */
+void model_release_buffers(clnn_model *m);
+
+/* layers.c: one pass over a batch of n samples already in x_stage (y_stage). */
+clnn_status model_forward(clnn_model *m, int64_t n, int training);
+/* Loss (and its gradient when `backward`), written to the loss slot `slot`, and
+ * the correct count to the count slot (when accuracy is defined). */
+clnn_status model_loss(clnn_model *m, int64_t n, int slot, int backward);
+clnn_status model_backward(clnn_model *m, int64_t n);
+clnn_status model_update(clnn_model *m);
+/* The buffer holding the model's output (after the final activation). */
+cl_mem model_output(const clnn_model *m);
+/* Whether the compiled loss reports an accuracy. */
+int model_has_accuracy(const clnn_model *m);
+
+/* fit.c helpers shared with the tests of the public API */
+clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
+                               const int64_t *order, int64_t first, int64_t n);
+
+#endif

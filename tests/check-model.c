@@ -1,0 +1,398 @@
+/* The sequential model: Keras parameter counts and summary, gradients through the
+ * whole model against finite differences of its own loss, training to a small
+ * loss, save/load round trips, fit/evaluate/predict, and bad input. */
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static clnn_model_t new_model(int rank, const int64_t *dims)
+{
+    clnn_model_t m;
+    harness_expect_ok(clnn_model_create(harness_ctx(), &m));
+    harness_expect_ok(clnn_model_add_input(m, rank, dims));
+    return m;
+}
+
+static clnn_model_t seed_dense(void)
+{
+    clnn_model_t m = new_model(1, (int64_t[]){10});
+    harness_expect_ok(clnn_model_add_dense(m, 10, CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_dense(m, 1, CLNN_ACTIVATION_SIGMOID));
+    return m;
+}
+
+static clnn_model_t seed_mlp(void)
+{
+    clnn_model_t m = new_model(3, (int64_t[]){1, 28, 28});
+    harness_expect_ok(clnn_model_add_flatten(m));
+    harness_expect_ok(clnn_model_add_dense(m, 128, CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_dense(m, 10, CLNN_MODEL_SOFTMAX));
+    return m;
+}
+
+static clnn_model_t seed_cnn(void)
+{
+    clnn_model_t m = new_model(3, (int64_t[]){1, 28, 28});
+    harness_expect_ok(clnn_model_add_conv2d(m, 32, 3, 3, 1, CLNN_PAD_VALID,
+                                            CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_maxpool2d(m, 2, 2));
+    harness_expect_ok(clnn_model_add_conv2d(m, 64, 3, 3, 1, CLNN_PAD_VALID,
+                                            CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_maxpool2d(m, 2, 2));
+    harness_expect_ok(clnn_model_add_conv2d(m, 64, 3, 3, 1, CLNN_PAD_VALID,
+                                            CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_flatten(m));
+    harness_expect_ok(clnn_model_add_dense(m, 64, CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_dense(m, 10, CLNN_ACTIVATION_NONE));
+    return m;
+}
+
+/* The summary as text (freed after the test). */
+static char *summary_text(clnn_model_t m)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    harness_expect_ok(clnn_model_summary(m, f));
+    long size = ftell(f);
+    char *text = harness_alloc((size_t)size + 1);
+    rewind(f);
+    ck_assert_int_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return text;
+}
+
+static void expect_summary(clnn_model_t m, int64_t want, const char *total_line,
+                           const char *row)
+{
+    int64_t total = -1, trainable = -1;
+    harness_expect_ok(clnn_model_param_count(m, &total, &trainable));
+    ck_assert_int_eq(total, want);
+    ck_assert_int_eq(trainable, want);
+    char *text = summary_text(m);
+    ck_assert_msg(strstr(text, total_line), "no '%s' in:\n%s", total_line, text);
+    ck_assert_msg(strstr(text, "Non-trainable params: 0\n"), "%s", text);
+    ck_assert_msg(strstr(text, row), "no row '%s' in:\n%s", row, text);
+    clnn_model_destroy(m);
+}
+
+START_TEST(summary_matches_keras)
+{
+    expect_summary(seed_dense(), 121, "Total params: 121\n",
+                   " dense_1 (Dense)             (None, 1)                 11");
+    expect_summary(seed_mlp(), 101770, "Total params: 101,770\n",
+                   " dense (Dense)               (None, 128)               100480");
+    expect_summary(seed_cnn(), 93322, "Total params: 93,322\n",
+                   " conv2d_2 (Conv2D)           (None, 64, 3, 3)          36928");
+}
+END_TEST
+
+/* Sum of the loss over the batch is not needed: evaluate gives the batch mean,
+ * which is what compute_gradients differentiates. */
+static double model_loss(clnn_model_t m, const float *x, const int32_t *y, int64_t n)
+{
+    float loss;
+    harness_expect_ok(clnn_model_evaluate(m, x, y, n, &loss, NULL));
+    return loss;
+}
+
+/* Every parameter gradient of the model against central differences of the model's
+ * own fp32 loss. Step 1e-2 on losses of about 1: fp32 rounding of the loss (1e-7)
+ * gives 1e-5 absolute noise and the O(h^2) truncation about 1e-5 on these smooth
+ * (tanh) layers, hence atol 1e-4 and rtol 1e-3. */
+static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t classes)
+{
+    float *x = harness_alloc((size_t)(sample * n) * sizeof(float));
+    int32_t *y = harness_alloc((size_t)n * sizeof(int32_t));
+    harness_random(x, (size_t)(sample * n), 11, -1, 1);
+    for (int64_t i = 0; i < n; i++) y[i] = (int32_t)((i * 7 + 3) % classes);
+    clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, n));
+    harness_expect_ok(clnn_model_compute_gradients(m, x, y, n, NULL));
+    int count;
+    harness_expect_ok(clnn_model_param_tensors(m, &count));
+    for (int p = 0; p < count; p++) {
+        clnn_tensor_desc d;
+        const char *name;
+        harness_expect_ok(clnn_model_get_param(m, p, &name, &d, NULL, NULL));
+        int64_t e = 1;
+        for (int k = 0; k < d.rank; k++) e *= d.dims[k];
+        float *w = harness_alloc((size_t)e * sizeof(float));
+        float *g = harness_alloc((size_t)e * sizeof(float));
+        double *fd = harness_alloc((size_t)e * sizeof(double));
+        harness_expect_ok(clnn_model_get_param(m, p, NULL, NULL, w, g));
+        const float h = 1e-2f;
+        for (int64_t i = 0; i < e; i++) {
+            float keep = w[i];
+            w[i] = keep + h;
+            harness_expect_ok(clnn_model_set_param(m, p, w));
+            double up = model_loss(m, x, y, n);
+            w[i] = keep - h;
+            harness_expect_ok(clnn_model_set_param(m, p, w));
+            double down = model_loss(m, x, y, n);
+            w[i] = keep;
+            fd[i] = (up - down) / (2.0 * (double)h);
+        }
+        harness_expect_ok(clnn_model_set_param(m, p, w));
+        harness_expect_close(g, fd, (size_t)e, 1e-3, 1e-4, name);
+    }
+    clnn_model_destroy(m);
+}
+
+START_TEST(dense_gradients_match_finite_differences)
+{
+    clnn_model_t m = new_model(1, (int64_t[]){5});
+    harness_expect_ok(clnn_model_add_dense(m, 7, CLNN_ACTIVATION_TANH));
+    harness_expect_ok(clnn_model_add_dropout(m, 0.0f));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_SIGMOID));
+    harness_expect_ok(clnn_model_add_dense(m, 4, CLNN_MODEL_SOFTMAX));
+    check_gradients(m, 5, 3, 4);
+}
+END_TEST
+
+START_TEST(conv_gradients_match_finite_differences)
+{
+    clnn_model_t m = new_model(3, (int64_t[]){2, 6, 5});
+    harness_expect_ok(clnn_model_add_conv2d(m, 3, 3, 3, 1, CLNN_PAD_SAME_UPPER,
+                                            CLNN_ACTIVATION_TANH));
+    harness_expect_ok(clnn_model_add_maxpool2d(m, 2, 2));
+    harness_expect_ok(clnn_model_add_conv2d(m, 2, 2, 2, 1, CLNN_PAD_VALID,
+                                            CLNN_ACTIVATION_NONE));
+    harness_expect_ok(clnn_model_add_activation(m, CLNN_ACTIVATION_TANH));
+    harness_expect_ok(clnn_model_add_flatten(m));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_NONE));
+    harness_expect_ok(clnn_model_add_softmax(m));
+    check_gradients(m, 60, 2, 3);
+}
+END_TEST
+
+/* A small classification task: 4 features, 3 classes by the sign pattern. */
+static void make_task(float *x, int32_t *y, int64_t n, uint32_t seed)
+{
+    harness_random(x, (size_t)(4 * n), seed, -1, 1);
+    for (int64_t i = 0; i < n; i++)
+        y[i] = x[4 * i] > 0 ? (x[4 * i + 1] > 0 ? 2 : 1) : 0;
+}
+
+static clnn_model_t small_classifier(uint64_t seed, int64_t batch, float lr)
+{
+    clnn_model_t m = new_model(1, (int64_t[]){4});
+    harness_expect_ok(clnn_model_set_seed(m, seed));
+    harness_expect_ok(clnn_model_add_dense(m, 16, CLNN_ACTIVATION_TANH));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_MODEL_SOFTMAX));
+    clnn_optimizer_desc adam = clnn_optimizer_default(CLNN_OPTIMIZER_ADAM);
+    adam.lr = lr;
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &adam, batch));
+    return m;
+}
+
+START_TEST(overfits_a_tiny_batch)
+{
+    float x[32];
+    int32_t y[8];
+    make_task(x, y, 8, 3);
+    clnn_model_t m = small_classifier(1, 8, 0.05f);
+    float first = 0.0f, loss = 0.0f;
+    harness_expect_ok(clnn_model_train_on_batch(m, x, y, 8, &first));
+    for (int s = 0; s < 200; s++)
+        harness_expect_ok(clnn_model_train_on_batch(m, x, y, 8, s == 199 ? &loss : NULL));
+    ck_assert_msg(loss < 0.05f && first > 0.5f, "loss %g -> %g", first, loss);
+    float acc;
+    harness_expect_ok(clnn_model_evaluate(m, x, y, 8, NULL, &acc));
+    ck_assert_float_eq(acc, 1.0f);
+    clnn_model_destroy(m);
+}
+END_TEST
+
+/* fit with shuffling, a partial last batch (100 = 3 * 32 + 4) and validation,
+ * plain progress lines to a file. */
+START_TEST(fit_learns_and_reports)
+{
+    enum { N = 100, V = 50 };
+    float *x = harness_alloc(4 * N * sizeof(float)), *vx = harness_alloc(4 * V * sizeof(float));
+    int32_t *y = harness_alloc(N * sizeof(int32_t)), *vy = harness_alloc(V * sizeof(int32_t));
+    make_task(x, y, N, 5);
+    make_task(vx, vy, V, 6);
+    clnn_model_t m = small_classifier(2, 32, 0.02f);
+    FILE *f = tmpfile();
+    clnn_fit_options o = clnn_fit_options_default();
+    o.epochs = 40;
+    o.progress = f;
+    o.val_x = vx;
+    o.val_y = vy;
+    o.val_count = V;
+    clnn_metrics r;
+    harness_expect_ok(clnn_model_fit(m, x, y, N, &o, &r));
+    ck_assert_msg(r.accuracy >= 0.9f && r.val_accuracy >= 0.85f && r.loss < 0.4f,
+                  "loss %g accuracy %g val %g", r.loss, r.accuracy, r.val_accuracy);
+    float loss, acc;
+    harness_expect_ok(clnn_model_evaluate(m, vx, vy, V, &loss, &acc));
+    ck_assert_float_eq_tol(loss, r.val_loss, 1e-6);
+    ck_assert_float_eq_tol(acc, r.val_accuracy, 1e-6);
+    long size = ftell(f);
+    char *text = harness_alloc((size_t)size + 1);
+    rewind(f);
+    ck_assert_int_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    ck_assert_msg(strstr(text, "Epoch 40/40\n4/4 - ") && strstr(text, "val_accuracy: "),
+                  "%s", text);
+    clnn_model_destroy(m);
+}
+END_TEST
+
+START_TEST(save_load_predict_round_trip)
+{
+    enum { N = 10 };
+    float x[4 * N], p1[3 * N], p2[3 * N], p3[3 * N];
+    int32_t y[N];
+    make_task(x, y, N, 9);
+    char path[] = "/tmp/clnn-model-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    clnn_model_t a = small_classifier(3, 4, 0.01f), b = small_classifier(4, 8, 0.01f);
+    for (int s = 0; s < 5; s++) harness_expect_ok(clnn_model_train_on_batch(a, x, y, 4, NULL));
+    harness_expect_ok(clnn_model_save_weights(a, path));
+    harness_expect_ok(clnn_model_predict(a, x, N, p1));
+    harness_expect_ok(clnn_model_predict(b, x, N, p3));
+    harness_expect_ok(clnn_model_load_weights(b, path));
+    harness_expect_ok(clnn_model_predict(b, x, N, p2));
+    ck_assert_msg(!memcmp(p1, p2, sizeof p1), "predictions differ after load");
+    for (int i = 0; i < N; i++) ck_assert_float_eq_tol(p1[3 * i] + p1[3 * i + 1] + p1[3 * i + 2],
+                                                      1.0f, 1e-5);
+    /* A file of another model: shape mismatch, weights unchanged. */
+    clnn_model_t c = new_model(1, (int64_t[]){4});
+    harness_expect_ok(clnn_model_add_dense(c, 16, CLNN_ACTIVATION_TANH));
+    harness_expect_ok(clnn_model_add_dense(c, 5, CLNN_ACTIVATION_NONE));
+    clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    harness_expect_ok(clnn_model_compile(c, CLNN_LOSS_MSE, &sgd, 2));
+    harness_expect_error(clnn_model_load_weights(c, path), CLNN_SHAPE_MISMATCH, "dense_1/kernel");
+    harness_expect_ok(clnn_model_save_weights(c, path));
+    harness_expect_error(clnn_model_load_weights(b, path), CLNN_SHAPE_MISMATCH, "dense_1/kernel");
+    harness_expect_ok(clnn_model_predict(b, x, N, p2));
+    ck_assert_msg(!memcmp(p1, p2, sizeof p1), "a failed load changed the weights");
+    /* A malformed file. */
+    FILE *f = fopen(path, "wb");
+    fputs("not a safetensors file", f);
+    fclose(f);
+    harness_expect_status(clnn_model_load_weights(b, path), CLNN_BAD_FORMAT);
+    harness_expect_ok(clnn_model_predict(b, x, N, p2));
+    ck_assert_msg(!memcmp(p1, p2, sizeof p1), "a failed load changed the weights");
+    remove(path);
+    close(fd);
+    clnn_model_destroy(a);
+    clnn_model_destroy(b);
+    clnn_model_destroy(c);
+}
+END_TEST
+
+START_TEST(dropout_trains_and_is_off_in_inference)
+{
+    float x[4 * 8], p1[3 * 8], p2[3 * 8];
+    int32_t y[8];
+    make_task(x, y, 8, 12);
+    clnn_model_t m = new_model(1, (int64_t[]){4});
+    harness_expect_ok(clnn_model_add_dense(m, 32, CLNN_ACTIVATION_RELU));
+    harness_expect_ok(clnn_model_add_dropout(m, 0.5f));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_NONE));
+    clnn_optimizer_desc adam = clnn_optimizer_default(CLNN_OPTIMIZER_ADAM);
+    adam.lr = 0.02f;
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE_LOGITS, &adam, 8));
+    float loss = 0.0f;
+    for (int s = 0; s < 150; s++)
+        harness_expect_ok(clnn_model_train_on_batch(m, x, y, 8, s == 149 ? &loss : NULL));
+    ck_assert_msg(loss < 0.5f, "loss %g", loss);
+    harness_expect_ok(clnn_model_predict(m, x, 8, p1));
+    harness_expect_ok(clnn_model_predict(m, x, 8, p2));
+    ck_assert(!memcmp(p1, p2, sizeof p1));
+    clnn_model_destroy(m);
+}
+END_TEST
+
+START_TEST(bad_input_is_rejected)
+{
+    clnn_context_t ctx = harness_ctx();
+    clnn_model_t m;
+    harness_expect_error(clnn_model_create(NULL, &m), CLNN_NULL_POINTER, "ctx");
+    harness_expect_error(clnn_model_create(ctx, NULL), CLNN_NULL_POINTER, "model");
+    harness_expect_ok(clnn_model_create(ctx, &m));
+    harness_expect_error(clnn_model_add_dense(m, 3, 0), CLNN_INVALID_VALUE, "add_input");
+    harness_expect_error(clnn_model_add_input(m, 0, (int64_t[]){1}), CLNN_INVALID_VALUE, "rank");
+    harness_expect_error(clnn_model_add_input(m, 1, NULL), CLNN_NULL_POINTER, "dims");
+    harness_expect_ok(clnn_model_add_input(m, 1, (int64_t[]){6}));
+    harness_expect_error(clnn_model_add_conv2d(m, 2, 3, 3, 1, CLNN_PAD_VALID, 0),
+                         CLNN_SHAPE_MISMATCH, "layer 0 (Conv2D");
+    harness_expect_error(clnn_model_add_maxpool2d(m, 2, 2), CLNN_SHAPE_MISMATCH,
+                         "layer 0 (MaxPooling2D");
+    harness_expect_error(clnn_model_add_dense(m, 0, 0), CLNN_INVALID_VALUE, "units");
+    harness_expect_error(clnn_model_add_dense(m, 3, 55), CLNN_INVALID_VALUE, "activation");
+    harness_expect_error(clnn_model_add_dropout(m, 1.0f), CLNN_INVALID_VALUE, "rate");
+    harness_expect_ok(clnn_model_add_dense(m, 4, CLNN_ACTIVATION_NONE));
+    harness_expect_ok(clnn_model_add_dense(m, 2, CLNN_MODEL_SOFTMAX));
+    clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 0), CLNN_INVALID_VALUE,
+                         "batch_size");
+    harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, NULL, 4), CLNN_NULL_POINTER,
+                         "optimizer");
+    sgd.lr = -1.0f;
+    harness_expect_status(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4),
+                          CLNN_INVALID_VALUE);
+    sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    float x[12] = {0};
+    int32_t y[2] = {0, 2};
+    harness_expect_error(clnn_model_fit(m, x, y, 2, NULL, NULL), CLNN_INVALID_VALUE, "compile");
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4));
+    harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4), CLNN_INVALID_VALUE,
+                         "compiled");
+    harness_expect_error(clnn_model_add_dense(m, 3, 0), CLNN_INVALID_VALUE, "compiled");
+    harness_expect_error(clnn_model_fit(m, x, y, 2, NULL, NULL), CLNN_INVALID_VALUE, "y[1] = 2");
+    y[1] = -1;
+    harness_expect_error(clnn_model_evaluate(m, x, y, 2, NULL, NULL), CLNN_INVALID_VALUE, "y[1]");
+    y[1] = 1;
+    harness_expect_error(clnn_model_fit(m, NULL, y, 2, NULL, NULL), CLNN_NULL_POINTER, "x");
+    harness_expect_error(clnn_model_fit(m, x, y, 0, NULL, NULL), CLNN_INVALID_VALUE, "n = 0");
+    harness_expect_error(clnn_model_train_on_batch(m, x, y, 5, NULL), CLNN_INVALID_VALUE, "n = 5");
+    harness_expect_error(clnn_model_predict(m, x, 2, NULL), CLNN_NULL_POINTER, "out");
+    harness_expect_error(clnn_model_get_param(m, 4, NULL, NULL, NULL, NULL), CLNN_INVALID_VALUE,
+                         "index 4");
+    harness_expect_status(clnn_model_load_weights(m, "/nonexistent/w.safetensors"),
+                          CLNN_IO_ERROR);
+    clnn_model_destroy(m);
+    /* A loss that does not fit the output. */
+    harness_expect_ok(clnn_model_create(ctx, &m));
+    harness_expect_ok(clnn_model_add_input(m, 2, (int64_t[]){2, 3}));
+    harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4),
+                         CLNN_INVALID_VALUE, "layer");
+    harness_expect_ok(clnn_model_add_dense(m, 3, 0));
+    harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4),
+                         CLNN_SHAPE_MISMATCH, "[classes]");
+    clnn_model_destroy(m);
+    clnn_model_destroy(NULL);
+    /* The data set loader names the Debian package when files are missing. */
+    clnn_dataset *d = NULL;
+    harness_expect_error(clnn_dataset_load_mnist("/nonexistent", CLNN_DATASET_TRAIN, &d),
+                         CLNN_IO_ERROR, "dataset-fashion-mnist");
+    ck_assert_ptr_null(d);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = harness_tcase(s, "summary");
+    tcase_add_test(tc, summary_matches_keras);
+    tc = harness_tcase(s, "gradients");
+    tcase_add_test(tc, dense_gradients_match_finite_differences);
+    tcase_add_test(tc, conv_gradients_match_finite_differences);
+    tc = harness_tcase(s, "training");
+    tcase_add_test(tc, overfits_a_tiny_batch);
+    tcase_add_test(tc, fit_learns_and_reports);
+    tcase_add_test(tc, dropout_trains_and_is_off_in_inference);
+    tc = harness_tcase(s, "weights");
+    tcase_add_test(tc, save_load_predict_round_trip);
+    tc = harness_tcase(s, "bad-input");
+    tcase_add_test(tc, bad_input_is_rejected);
+    return harness_main(s);
+}
