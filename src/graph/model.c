@@ -333,7 +333,8 @@ clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
             count += model_desc_count(&m->params[l->param_first + p].desc);
         snprintf(name, sizeof name, "%s (%s)", l->name, kind_type(l->kind));
         format_shape(&l->out, shape, sizeof shape);
-        fprintf(out, " %-28s%-26s%-10lld\n", name, shape, (long long)count);
+        /* Keras columns; a name wider than its column still keeps one space. */
+        fprintf(out, " %-27s %-25s %-10lld\n", name, shape, (long long)count);
         if (i + 1 < m->nlayers) fprintf(out, "%65s\n", "");
     }
     int64_t total = 0;
