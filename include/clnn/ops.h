@@ -28,5 +28,8 @@
 #include <clnn/optim.h>
 #include <clnn/init.h>
 #include <clnn/rnn.h>
+#include <clnn/layernorm.h>
+#include <clnn/embedding.h>
+#include <clnn/attention.h>
 
 #endif /* CLNN_OPS_H */

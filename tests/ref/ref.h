@@ -120,4 +120,43 @@ void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const d
                      const double *b, const double *pp, const double *h0, const double *c0,
                      double *y, double *yh, double *yc);
 
+/* ---- attention family: layer / RMS norm (tests/ref/layernorm.c), x as [rows, len].
+ * scale / bias may be NULL (1 / 0); mean / inv may be NULL (not returned). RMS
+ * (rms != 0) takes mean 0 and ignores bias. */
+void ref_layernorm(int rms, size_t rows, size_t len, double eps, const double *x,
+                   const double *scale, const double *bias, double *y, double *mean,
+                   double *inv);
+/* Analytic gradients in double: dx (may be NULL), dscale, dbias (may be NULL). */
+void ref_layernorm_backward(int rms, size_t rows, size_t len, double eps, const double *x,
+                            const double *scale, const double *dy, double *dx,
+                            double *dscale, double *dbias);
+
+/* Embedding (tests/ref/embedding.c): table [V, D], P indices; pad -1 for none.
+ * Out-of-range indices and the padding index give zero rows / no gradient. */
+void ref_embedding_forward(long pad, size_t V, size_t D, size_t P, const double *table,
+                           const int32_t *idx, double *y);
+void ref_embedding_backward(long pad, size_t V, size_t D, size_t P, const int32_t *idx,
+                            const double *dy, double *dtable);
+/* y [T, D]: sin / cos of t * 10000^(-2i / D). */
+void ref_positional_encoding(size_t T, size_t D, double *y);
+
+/* Scaled dot-product attention (tests/ref/attention.c), heads laid out as in
+ * include/clnn/attention.h. mask: additive, element (n, h, i, j) at
+ * n * msn + h * msh + i * Tk + j; kpm [N, Tk] (0 masks); keep: dropout keep mask
+ * over the N * H * Tq * Tk weights (NULL: none). */
+typedef struct ref_attention {
+    size_t N, H, Tq, Tk, D, Dv;
+    double scale, ratio;
+    int causal;
+    const double *mask;
+    size_t msn, msh;
+    const int32_t *kpm;
+    const int *keep;
+} ref_attention;
+void ref_attention_forward(const ref_attention *p, const double *q, const double *k,
+                           const double *v, double *o);
+void ref_attention_backward(const ref_attention *p, const double *q, const double *k,
+                            const double *v, const double *d_o, double *dq, double *dk,
+                            double *dv);
+
 #endif
