@@ -7,7 +7,8 @@ second is "nan" where there is no backward), or "error TEXT". Times are medians 
 --repeat runs after a warm-up, with --threads CPU threads like clnn-bench's device.
 
 ops: gemm (m, n, k), conv2d (n, c, h, w, k, kh, kw, stride, pad, groups),
-maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same).
+maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same), lstm / gru / rnn
+(t, n, input, hidden; one layer, sequence-major).
 """
 import argparse
 import statistics
@@ -71,6 +72,11 @@ def make_case(torch, case):
         x = rand(case["n"], case["c"], case["h"], case["w"], grad=True)
         pool = F.max_pool2d if op == "maxpool2d" else F.avg_pool2d
         return training_pair(torch, lambda: pool(x, case["kernel"], case["stride"], case["pad"]))
+    if op in ("lstm", "gru", "rnn"):
+        cell = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[op]
+        layer = cell(case["input"], case["hidden"])
+        x = rand(case["t"], case["n"], case["input"], grad=True)
+        return training_pair(torch, lambda: layer(x)[0])
     raise ValueError("unknown op " + repr(op))
 
 

@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "           default parameters; checks 256^3 against a CPU reference\n"
             "  conv     convolution layers, forward and forward+backward, beside PyTorch\n"
             "  pool     max and average pooling, as bandwidth, beside PyTorch\n"
+            "  rnn      LSTM, GRU and RNN over a sequence, forward and BPTT, beside PyTorch\n"
             "  startup  new-process cost up to a first GEMM, with cold then warm caches\n"
             "\n"
             "  --device SPEC  \"P:D\" or part of a platform/device name (as CLNN_DEVICE)\n"
@@ -71,7 +72,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(bench_options *o);
-    } suites[] = {{"gemm", bench_gemm}, {"conv", bench_conv}, {"pool", bench_pool}};
+    } suites[] = {{"gemm", bench_gemm}, {"conv", bench_conv}, {"pool", bench_pool},
+                  {"rnn", bench_rnn}};
     bench_options o = {NULL, 10, 0, NULL, 2};
     int known = strcmp(command, "startup") == 0;
     int (*run)(bench_options *) = NULL;

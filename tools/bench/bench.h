@@ -103,6 +103,7 @@ int bench_run_suite(bench_options *o, const bench_suite *suite);
 /* ---- suites */
 int bench_conv(bench_options *o);
 int bench_pool(bench_options *o);
+int bench_rnn(bench_options *o);
 int bench_gemm(bench_options *o);
 int bench_startup(const bench_options *o, const char *argv0);
 int bench_startup_child(const char *t0_text, const char *device);

@@ -1,0 +1,151 @@
+/* clnn-bench rnn: LSTM, GRU and simple RNN over a whole sequence, forward
+ * (inference) and forward + backward through time (training), beside PyTorch CPU. */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct rnn_case {
+    const char *name, *torch_op;
+    clnn_rnn_mode mode;
+    int gates;
+    int64_t t, n, input, hidden;
+} rnn_case;
+
+static const rnn_case cases[] = {
+    {"LSTM T64 b32 in128 h256", "lstm", CLNN_RNN_LSTM, 4, 64, 32, 128, 256},
+    {"GRU T64 b32 in128 h256", "gru", CLNN_RNN_GRU, 3, 64, 32, 128, 256},
+    {"RNN tanh T64 b32 in128 h256", "rnn", CLNN_RNN_SIMPLE, 1, 64, 32, 128, 256},
+};
+#define CASE_COUNT (sizeof cases / sizeof cases[0])
+
+enum { X, W, R, B, Y, DY, DX, DW, DR, DB, WORKSPACE, RESERVE, TENSOR_COUNT };
+
+typedef struct rnn_problem {
+    clnn_rnn_desc desc;
+    clnn_tensor_t t[TENSOR_COUNT];
+    size_t workspace_size, reserve_size;
+} rnn_problem;
+
+static void problem_destroy(void *arg)
+{
+    rnn_problem *p = arg;
+    for (int i = 0; i < TENSOR_COUNT; i++) {
+        clnn_tensor_destroy(p->t[i]);
+        p->t[i] = NULL;
+    }
+}
+
+/* A tensor filled with small random values (weights in [-0.1, 0.1)). */
+static clnn_status make(clnn_context_t ctx, int rank, const int64_t *dims, uint32_t seed,
+                        clnn_tensor_t *out)
+{
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    float *host = malloc(n * sizeof *host);
+    if (!host) return bench_out_of_memory();
+    bench_fill_random(host, n, seed);
+    for (size_t i = 0; i < n; i++) host[i] *= 0.1f;
+    clnn_status st = bench_tensor(ctx, rank, dims, host, out);
+    free(host);
+    return st;
+}
+
+static clnn_status problem_create(clnn_context_t ctx, const rnn_case *c, rnn_problem *p)
+{
+    memset(p, 0, sizeof *p);
+    p->desc.mode = c->mode;
+    p->desc.hidden_size = (int)c->hidden;
+    p->desc.direction = CLNN_RNN_FORWARD;
+    p->desc.activation = CLNN_ACTIVATION_TANH;
+    p->desc.linear_before_reset = 1; /* as PyTorch's GRU */
+    int64_t gh = c->gates * c->hidden;
+    int64_t xd[3] = {c->t, c->n, c->input}, wd[3] = {1, gh, c->input};
+    int64_t rd[3] = {1, gh, c->hidden}, bd[2] = {1, 2 * gh};
+    int64_t yd[4] = {c->t, 1, c->n, c->hidden};
+    const struct {
+        int index, rank;
+        const int64_t *dims;
+    } shapes[] = {{X, 3, xd}, {W, 3, wd}, {R, 3, rd}, {B, 2, bd}, {Y, 4, yd}, {DY, 4, yd},
+                  {DX, 3, xd}, {DW, 3, wd}, {DR, 3, rd}, {DB, 2, bd}};
+    clnn_status st = CLNN_SUCCESS;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0] && st == CLNN_SUCCESS; i++)
+        st = make(ctx, shapes[i].rank, shapes[i].dims, (uint32_t)i + 1, &p->t[shapes[i].index]);
+    const clnn_tensor_desc *x_desc = st == CLNN_SUCCESS ? clnn_tensor_get_desc(p->t[X]) : NULL;
+    if (st == CLNN_SUCCESS)
+        st = bench_noted(clnn_rnn_workspace_size(ctx, &p->desc, x_desc, &p->workspace_size),
+                         "clnn_rnn_workspace_size");
+    if (st == CLNN_SUCCESS)
+        st = bench_noted(clnn_rnn_reserve_size(ctx, &p->desc, x_desc, &p->reserve_size),
+                         "clnn_rnn_reserve_size");
+    int64_t wsd[1] = {(int64_t)(p->workspace_size / 4 + 1)};
+    int64_t rsd[1] = {(int64_t)(p->reserve_size / 4 + 1)};
+    if (st == CLNN_SUCCESS) st = bench_tensor(ctx, 1, wsd, NULL, &p->t[WORKSPACE]);
+    if (st == CLNN_SUCCESS) st = bench_tensor(ctx, 1, rsd, NULL, &p->t[RESERVE]);
+    if (st != CLNN_SUCCESS) problem_destroy(p);
+    return st;
+}
+
+static clnn_rnn_tensor operand(const rnn_problem *p, int i)
+{
+    clnn_rnn_tensor t = {clnn_tensor_get_desc(p->t[i]), clnn_tensor_get_buffer(p->t[i]), 0};
+    return t;
+}
+
+static clnn_status forward(clnn_context_t ctx, rnn_problem *p, int training)
+{
+    clnn_rnn_tensor x = operand(p, X), w = operand(p, W), r = operand(p, R), b = operand(p, B),
+                    y = operand(p, Y);
+    return bench_noted(clnn_rnn_forward(ctx, &p->desc, training, NULL, &x, &w, &r, &b, NULL,
+                                        NULL, NULL, &y, NULL, NULL,
+                                        clnn_tensor_get_buffer(p->t[WORKSPACE]),
+                                        p->workspace_size,
+                                        training ? clnn_tensor_get_buffer(p->t[RESERVE]) : NULL,
+                                        training ? p->reserve_size : 0),
+                       "clnn_rnn_forward");
+}
+
+static clnn_status run_forward(clnn_context_t ctx, void *arg) { return forward(ctx, arg, 0); }
+
+/* Training: forward keeping the reserve, then every gradient. */
+static clnn_status run_forward_backward(clnn_context_t ctx, void *arg)
+{
+    rnn_problem *p = arg;
+    clnn_status st = forward(ctx, p, 1);
+    clnn_rnn_tensor x = operand(p, X), w = operand(p, W), r = operand(p, R),
+                    dy = operand(p, DY), dx = operand(p, DX), dw = operand(p, DW),
+                    dr = operand(p, DR), db = operand(p, DB);
+    if (st == CLNN_SUCCESS)
+        st = bench_noted(clnn_rnn_backward(ctx, &p->desc, NULL, &x, &w, &r, NULL, &dy, NULL,
+                                           NULL, &dx, &dw, &dr, &db, NULL, NULL, NULL,
+                                           clnn_tensor_get_buffer(p->t[WORKSPACE]),
+                                           p->workspace_size,
+                                           clnn_tensor_get_buffer(p->t[RESERVE]),
+                                           p->reserve_size),
+                         "clnn_rnn_backward");
+    return st;
+}
+
+/* bench_suite.create: case `index` into `arg`, its row and its torch_ref.py line. */
+static clnn_status create_case(clnn_context_t ctx, size_t index, void *arg, bench_row *row,
+                               char *torch_line, size_t len)
+{
+    const rnn_case *c = &cases[index];
+    clnn_status st = problem_create(ctx, c, arg);
+    if (st != CLNN_SUCCESS) return st;
+    snprintf(row->name, sizeof row->name, "%s", c->name);
+    /* The input and recurrent GEMMs: 2 flops per multiply-add. */
+    row->work = 2.0 * (double)(c->t * c->n) * (double)(c->input + c->hidden) *
+                (double)(c->gates * c->hidden);
+    snprintf(torch_line, len, "%s t=%lld n=%lld input=%lld hidden=%lld\n", c->torch_op,
+             (long long)c->t, (long long)c->n, (long long)c->input, (long long)c->hidden);
+    return CLNN_SUCCESS;
+}
+
+int bench_rnn(bench_options *o)
+{
+    static const bench_suite suite = {"rnn", "GFLOPS", CASE_COUNT, sizeof(rnn_problem),
+                                      create_case, problem_destroy, run_forward,
+                                      run_forward_backward};
+    return bench_run_suite(o, &suite);
+}
