@@ -8,7 +8,8 @@ second is "nan" where there is no backward), or "error TEXT". Times are medians 
 
 ops: gemm (m, n, k), conv2d (n, c, h, w, k, kh, kw, stride, pad, groups),
 maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same), lstm / gru / rnn
-(t, n, input, hidden; one layer, sequence-major).
+(t, n, input, hidden; one layer, sequence-major), attention (n, h, t, d:
+matmul-softmax-matmul), layernorm (rows, features).
 """
 import argparse
 import statistics
@@ -77,6 +78,16 @@ def make_case(torch, case):
         layer = cell(case["input"], case["hidden"])
         x = rand(case["t"], case["n"], case["input"], grad=True)
         return training_pair(torch, lambda: layer(x)[0])
+    if op == "attention":
+        shape = (case["n"], case["h"], case["t"], case["d"])
+        q, k, v = rand(*shape, grad=True), rand(*shape, grad=True), rand(*shape, grad=True)
+        scale = case["d"] ** -0.5
+        return training_pair(torch, lambda: torch.matmul(
+            torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, dim=-1), v))
+    if op == "layernorm":
+        x = rand(case["rows"], case["features"], grad=True)
+        norm = torch.nn.LayerNorm(case["features"], eps=1e-6)
+        return training_pair(torch, lambda: norm(x))
     raise ValueError("unknown op " + repr(op))
 
 

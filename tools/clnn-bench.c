@@ -18,6 +18,8 @@ static void usage(FILE *out)
             "  conv     convolution layers, forward and forward+backward, beside PyTorch\n"
             "  pool     max and average pooling, as bandwidth, beside PyTorch\n"
             "  rnn      LSTM, GRU and RNN over a sequence, forward and BPTT, beside PyTorch\n"
+            "  attention  scaled dot-product attention (T 256, 1024), beside PyTorch\n"
+            "  layernorm  layer normalization over 512 and 768 features, as bandwidth\n"
             "  startup  new-process cost up to a first GEMM, with cold then warm caches\n"
             "\n"
             "  --device SPEC  \"P:D\" or part of a platform/device name (as CLNN_DEVICE)\n"
@@ -73,7 +75,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(bench_options *o);
     } suites[] = {{"gemm", bench_gemm}, {"conv", bench_conv}, {"pool", bench_pool},
-                  {"rnn", bench_rnn}};
+                  {"rnn", bench_rnn},
+                  {"attention", bench_attention}, {"layernorm", bench_layernorm}};
     bench_options o = {NULL, 10, 0, NULL, 2};
     int known = strcmp(command, "startup") == 0;
     int (*run)(bench_options *) = NULL;

@@ -32,6 +32,10 @@ void bench_fill_random(float *x, size_t n, uint32_t seed);
 clnn_status bench_tensor(clnn_context_t ctx, int rank, const int64_t *dims, const float *host,
                          clnn_tensor_t *out);
 
+/* A float32 tensor of random values in [-scale, scale). */
+clnn_status bench_random_tensor(clnn_context_t ctx, int rank, const int64_t *dims, float scale,
+                                uint32_t seed, clnn_tensor_t *out);
+
 /* ---- timing: median seconds of `repeat` runs of run(arg) + finish, after one
  * warm-up run (which pays for kernel compilation). */
 typedef clnn_status (*bench_run_fn)(clnn_context_t ctx, void *arg);
@@ -104,6 +108,8 @@ int bench_run_suite(bench_options *o, const bench_suite *suite);
 int bench_conv(bench_options *o);
 int bench_pool(bench_options *o);
 int bench_rnn(bench_options *o);
+int bench_attention(bench_options *o);
+int bench_layernorm(bench_options *o);
 int bench_gemm(bench_options *o);
 int bench_startup(const bench_options *o, const char *argv0);
 int bench_startup_child(const char *t0_text, const char *device);

@@ -36,18 +36,12 @@ static void problem_destroy(conv_problem *p)
     }
 }
 
-/* A tensor of the given shape holding random values (or undefined when !fill). */
+/* A tensor of random values, or undefined contents when !fill. */
 static clnn_status random_tensor(clnn_context_t ctx, int rank, const int64_t *dims, int fill,
                                  uint32_t seed, clnn_tensor_t *out)
 {
-    size_t n = 1;
-    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
-    float *host = fill ? malloc(n * sizeof *host) : NULL;
-    if (fill && !host) return bench_out_of_memory();
-    if (host) bench_fill_random(host, n, seed);
-    clnn_status st = bench_tensor(ctx, rank, dims, host, out);
-    free(host);
-    return st;
+    return fill ? bench_random_tensor(ctx, rank, dims, 1.0f, seed, out)
+                : bench_tensor(ctx, rank, dims, NULL, out);
 }
 
 static clnn_status problem_create(clnn_context_t ctx, const conv_case *c, conv_problem *p)

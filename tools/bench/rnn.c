@@ -36,21 +36,6 @@ static void problem_destroy(void *arg)
     }
 }
 
-/* A tensor filled with small random values (weights in [-0.1, 0.1)). */
-static clnn_status make(clnn_context_t ctx, int rank, const int64_t *dims, uint32_t seed,
-                        clnn_tensor_t *out)
-{
-    size_t n = 1;
-    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
-    float *host = malloc(n * sizeof *host);
-    if (!host) return bench_out_of_memory();
-    bench_fill_random(host, n, seed);
-    for (size_t i = 0; i < n; i++) host[i] *= 0.1f;
-    clnn_status st = bench_tensor(ctx, rank, dims, host, out);
-    free(host);
-    return st;
-}
-
 static clnn_status problem_create(clnn_context_t ctx, const rnn_case *c, rnn_problem *p)
 {
     memset(p, 0, sizeof *p);
@@ -70,7 +55,8 @@ static clnn_status problem_create(clnn_context_t ctx, const rnn_case *c, rnn_pro
                   {DX, 3, xd}, {DW, 3, wd}, {DR, 3, rd}, {DB, 2, bd}};
     clnn_status st = CLNN_SUCCESS;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0] && st == CLNN_SUCCESS; i++)
-        st = make(ctx, shapes[i].rank, shapes[i].dims, (uint32_t)i + 1, &p->t[shapes[i].index]);
+        st = bench_random_tensor(ctx, shapes[i].rank, shapes[i].dims, 0.1f, (uint32_t)i + 1,
+                                 &p->t[shapes[i].index]);
     const clnn_tensor_desc *x_desc = st == CLNN_SUCCESS ? clnn_tensor_get_desc(p->t[X]) : NULL;
     if (st == CLNN_SUCCESS)
         st = bench_noted(clnn_rnn_workspace_size(ctx, &p->desc, x_desc, &p->workspace_size),

@@ -68,6 +68,20 @@ clnn_status bench_tensor(clnn_context_t ctx, int rank, const int64_t *dims, cons
     return st;
 }
 
+clnn_status bench_random_tensor(clnn_context_t ctx, int rank, const int64_t *dims, float scale,
+                                uint32_t seed, clnn_tensor_t *out)
+{
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    float *host = malloc(n * sizeof *host);
+    if (!host) return bench_out_of_memory();
+    bench_fill_random(host, n, seed);
+    for (size_t i = 0; i < n; i++) host[i] *= scale;
+    clnn_status st = bench_tensor(ctx, rank, dims, host, out);
+    free(host);
+    return st;
+}
+
 static clnn_status run_and_finish(clnn_context_t ctx, bench_run_fn run, void *arg)
 {
     clnn_status st = run(ctx, arg);
