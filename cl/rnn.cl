@@ -51,6 +51,22 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
         global float *rs, ulong rs_off, int has_rs, float clip, global float *tmp,          \
         ulong tmp_off
 
+/* Shared by the forward and backward step kernels: the work-item's entry n and
+ * unit j, its sequence length, and the time t and row of step s; an entry past its
+ * end runs PAD and returns. */
+#define STEP_PROLOGUE(OFFSETS, PAD)                                                     \
+    int idx = get_global_id(0);                                                         \
+    if (idx >= N * H) return;                                                           \
+    OFFSETS;                                                                         \
+    int n = idx / H, j = idx - n * H;                                                   \
+    int len = has_lens ? lens[lens_off + n] : T;                                                   \
+    if (s >= len) {                                                                     \
+        PAD;                                                                            \
+        return;                                                                         \
+    }                                                                                   \
+    int t = reverse ? len - 1 - s : s;                                                  \
+    ulong row = (ulong)t * N + n
+
 /* Common prologue: n, j, the entry's length and time; pads and returns when the
  * entry is past its end. */
 #define FWD_OFFSETS                                                                     \
@@ -59,17 +75,7 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
         tmp += tmp_off;                                                                 \
     } while (0)
 #define FWD_PROLOGUE(PAD)                                                               \
-    int idx = get_global_id(0);                                                         \
-    if (idx >= N * H) return;                                                           \
-    FWD_OFFSETS;                                                                         \
-    int n = idx / H, j = idx - n * H;                                                   \
-    int len = has_lens ? lens[lens_off + n] : T;                                                   \
-    if (s >= len) {                                                                     \
-        PAD;                                                                            \
-        return;                                                                         \
-    }                                                                                   \
-    int t = reverse ? len - 1 - s : s;                                                  \
-    ulong row = (ulong)t * N + n;                                                       \
+    STEP_PROLOGUE(FWD_OFFSETS, PAD);                                                    \
     global const float *xwr = xw + xw_off + row * xw_ld;                                \
     global float *hrr = hr + n * GH;                                                       \
     global float *rec = rs + rs_off + row * S;                                          \
@@ -189,17 +195,7 @@ kernel void rnn_forward_step(FWD_ARGS)
         tmp += tmp_off;                                                                 \
     } while (0)
 #define BWD_PROLOGUE(PAD)                                                               \
-    int idx = get_global_id(0);                                                         \
-    if (idx >= N * H) return;                                                           \
-    BWD_OFFSETS;                                                                         \
-    int n = idx / H, j = idx - n * H;                                                   \
-    int len = has_lens ? lens[lens_off + n] : T;                                                   \
-    if (s >= len) {                                                                     \
-        PAD;                                                                            \
-        return;                                                                         \
-    }                                                                                   \
-    int t = reverse ? len - 1 - s : s;                                                  \
-    ulong row = (ulong)t * N + n;                                                       \
+    STEP_PROLOGUE(BWD_OFFSETS, PAD);                                                    \
     global const float *r_ = rs + rs_off + row * S;                                     \
     global float *gw = dgw + dgw_off + row * dg_ld;                                     \
     global float *gr = dgr + dgr_off + row * dg_ld;                                     \
