@@ -31,5 +31,6 @@
 #include <clnn/layernorm.h>
 #include <clnn/embedding.h>
 #include <clnn/attention.h>
+#include <clnn/mha.h>
 
 #endif /* CLNN_OPS_H */

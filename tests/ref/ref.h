@@ -159,4 +159,27 @@ void ref_attention_backward(const ref_attention *p, const double *q, const doubl
                             const double *v, const double *d_o, double *dq, double *dk,
                             double *dv);
 
+/* ---- multi-head attention and encoder block (tests/ref/mha.c). Projection i
+ * (0 q, 1 k, 2 v, 3 o) has weight w[i] and bias b[i] (NULL: none); `att` holds
+ * the masks and dropout keep mask of the heads (its N, H, Tq, Tk, D, Dv, scale
+ * are filled in by ref_mha_forward; scale 0 means 1 / sqrt(kd)). */
+typedef struct ref_mha {
+    size_t N, Tq, Tk, E, H, kd, vd;
+    ref_attention att;
+    const double *w[4], *b[4];
+} ref_mha;
+void ref_mha_forward(const ref_mha *m, const double *q, const double *k, const double *v,
+                     double *y);
+/* The encoder block of include/clnn/mha.h on x [N, T, E]; keep1 / keep2: the two
+ * dropout keep masks (NULL: none) with `ratio`. */
+typedef struct ref_encoder {
+    ref_mha mha;
+    size_t F;
+    clnn_activation_desc act;
+    double ratio;
+    const int *keep1, *keep2;
+    const double *ln1_s, *ln1_b, *w1, *b1, *w2, *b2, *ln2_s, *ln2_b;
+} ref_encoder;
+void ref_encoder_forward(const ref_encoder *e, const double *x, double *y);
+
 #endif
