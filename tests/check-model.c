@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static int small_mode; /* CLNN_TEST_SMALL=1: fewer finite differences and steps */
+
 static clnn_model_t new_model(int rank, const int64_t *dims)
 {
     clnn_model_t m;
@@ -90,6 +92,53 @@ START_TEST(summary_matches_keras)
 }
 END_TEST
 
+/* The summary row of a layer, in the table's columns. */
+static const char *row_of(const char *name, const char *shape, const char *count)
+{
+    static char row[128];
+    snprintf(row, sizeof row, " %-27s %-25s %s", name, shape, count);
+    return row;
+}
+
+static clnn_model_t sequence_model(int kind, int64_t units)
+{
+    clnn_model_t m = new_model(2, (int64_t[]){10, 8});
+    clnn_status (*add[])(clnn_model_t, int64_t, int) = {clnn_model_add_simple_rnn,
+                                                        clnn_model_add_lstm, clnn_model_add_gru};
+    harness_expect_ok(add[kind](m, units, 0));
+    return m;
+}
+
+/* Keras 2 counts: SimpleRNN units*(F+units+1), LSTM 4*units*(F+units+1), GRU with
+ * reset_after 3*units*(F+units+2), Embedding vocab*dim. */
+START_TEST(recurrent_summary_matches_keras)
+{
+    expect_summary(sequence_model(1, 32), 5248, "Total params: 5,248\n",
+                   row_of("lstm (LSTM)", "(None, 32)", "5248"));
+    expect_summary(sequence_model(2, 32), 4032, "Total params: 4,032\n",
+                   row_of("gru (GRU)", "(None, 32)", "4032"));
+    expect_summary(sequence_model(0, 32), 1312, "Total params: 1,312\n",
+                   row_of("simple_rnn (SimpleRNN)", "(None, 32)", "1312"));
+    clnn_model_t m = new_model(1, (int64_t[]){10});
+    harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
+    expect_summary(m, 1600, "Total params: 1,600\n",
+                   row_of("embedding (Embedding)", "(None, 10, 16)", "1600"));
+    /* A stack: 1600 + 4*32*(16+32+1) + 2*(32+2+1) + 4*3*(2+3+1). */
+    m = new_model(1, (int64_t[]){10});
+    harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
+    harness_expect_ok(clnn_model_add_lstm(m, 32, 1));
+    harness_expect_ok(clnn_model_add_simple_rnn(m, 2, 1));
+    harness_expect_ok(clnn_model_add_lstm(m, 3, 0));
+    expect_summary(m, 1600 + 6272 + 70 + 72, "Total params: 8,014\n",
+                   row_of("lstm_1 (LSTM)", "(None, 3)", "72"));
+    m = new_model(1, (int64_t[]){10});
+    harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
+    harness_expect_ok(clnn_model_add_gru(m, 16, 1));
+    expect_summary(m, 1600 + 3 * 16 * 34, "Total params: 3,232\n",
+                   row_of("gru (GRU)", "(None, 10, 16)", "1632"));
+}
+END_TEST
+
 /* Sum of the loss over the batch is not needed: evaluate gives the batch mean,
  * which is what compute_gradients differentiates. */
 static double model_loss(clnn_model_t m, const float *x, const int32_t *y, int64_t n)
@@ -103,11 +152,10 @@ static double model_loss(clnn_model_t m, const float *x, const int32_t *y, int64
  * own fp32 loss. Step 1e-2 on losses of about 1: fp32 rounding of the loss (1e-7)
  * gives 1e-5 absolute noise and the O(h^2) truncation about 1e-5 on these smooth
  * (tanh) layers, hence atol 1e-4 and rtol 1e-3. */
-static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t classes)
+static void check_gradients_on(clnn_model_t m, const float *x, int64_t n, int64_t classes,
+                               int64_t stride)
 {
-    float *x = harness_alloc((size_t)(sample * n) * sizeof(float));
     int32_t *y = harness_alloc((size_t)n * sizeof(int32_t));
-    harness_random(x, (size_t)(sample * n), 11, -1, 1);
     for (int64_t i = 0; i < n; i++) y[i] = (int32_t)((i * 7 + 3) % classes);
     clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
     harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, n));
@@ -125,7 +173,9 @@ static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t c
         double *fd = harness_alloc((size_t)e * sizeof(double));
         harness_expect_ok(clnn_model_get_param(m, p, NULL, NULL, w, g));
         const float h = 1e-2f;
-        for (int64_t i = 0; i < e; i++) {
+        int64_t checked = 0;
+        /* Every `stride`-th element (compacted into g and fd). */
+        for (int64_t i = 0; i < e; i += stride) {
             float keep = w[i];
             w[i] = keep + h;
             harness_expect_ok(clnn_model_set_param(m, p, w));
@@ -134,12 +184,20 @@ static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t c
             harness_expect_ok(clnn_model_set_param(m, p, w));
             double down = model_loss(m, x, y, n);
             w[i] = keep;
-            fd[i] = (up - down) / (2.0 * (double)h);
+            g[checked] = g[i];
+            fd[checked++] = (up - down) / (2.0 * (double)h);
         }
         harness_expect_ok(clnn_model_set_param(m, p, w));
-        harness_expect_close(g, fd, (size_t)e, 1e-3, 1e-4, name);
+        harness_expect_close(g, fd, (size_t)checked, 1e-3, 1e-4, name);
     }
     clnn_model_destroy(m);
+}
+
+static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t classes)
+{
+    float *x = harness_alloc((size_t)(sample * n) * sizeof(float));
+    harness_random(x, (size_t)(sample * n), 11, -1, 1);
+    check_gradients_on(m, x, n, classes, 1);
 }
 
 START_TEST(dense_gradients_match_finite_differences)
@@ -166,6 +224,144 @@ START_TEST(conv_gradients_match_finite_differences)
     harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_NONE));
     harness_expect_ok(clnn_model_add_softmax(m));
     check_gradients(m, 60, 2, 3);
+}
+END_TEST
+
+/* Through LSTM (all steps), GRU (last step) and the transposes around them; the
+ * small mode checks every 7th element of each parameter. */
+START_TEST(lstm_gru_gradients_match_finite_differences)
+{
+    clnn_model_t m = new_model(2, (int64_t[]){4, 3});
+    harness_expect_ok(clnn_model_add_lstm(m, 5, 1));
+    harness_expect_ok(clnn_model_add_gru(m, 4, 0));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_MODEL_SOFTMAX));
+    float x[3 * 12];
+    harness_random(x, 36, 13, -1, 1);
+    check_gradients_on(m, x, 3, 3, small_mode ? 13 : 1);
+}
+END_TEST
+
+/* Embedding (ids repeat, so rows sum several positions) into SimpleRNN. */
+START_TEST(embedding_rnn_gradients_match_finite_differences)
+{
+    clnn_model_t m = new_model(1, (int64_t[]){5});
+    harness_expect_ok(clnn_model_add_embedding(m, 7, 3));
+    harness_expect_ok(clnn_model_add_simple_rnn(m, 4, 1));
+    harness_expect_ok(clnn_model_add_flatten(m));
+    harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_MODEL_SOFTMAX));
+    float x[2 * 5] = {0, 3, 6, 3, 1, 5, 5, 2, 0, 4};
+    check_gradients_on(m, x, 2, 3, small_mode ? 5 : 1);
+}
+END_TEST
+
+/* With SGD lr 1 the update is minus the clipped gradient, so the parameters move
+ * by exactly max_norm in global norm (the gradient's norm is far above it). */
+START_TEST(clipnorm_bounds_the_update)
+{
+    enum { N = 4 };
+    float x[N * 6 * 2];
+    int32_t y[N] = {0, 1, 1, 0};
+    harness_random(x, sizeof x / sizeof x[0], 21, -1, 1);
+    clnn_model_t m = new_model(2, (int64_t[]){6, 2});
+    harness_expect_ok(clnn_model_add_gru(m, 8, 0));
+    harness_expect_ok(clnn_model_add_dense(m, 2, CLNN_MODEL_SOFTMAX));
+    harness_expect_ok(clnn_model_set_global_clipnorm(m, 1e-3f));
+    clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    sgd.lr = 1.0f;
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, N));
+    int count;
+    harness_expect_ok(clnn_model_param_tensors(m, &count));
+    float *before[8], *after[8];
+    int64_t sizes[8];
+    for (int p = 0; p < count; p++) {
+        clnn_tensor_desc d;
+        harness_expect_ok(clnn_model_get_param(m, p, NULL, &d, NULL, NULL));
+        sizes[p] = 1;
+        for (int k = 0; k < d.rank; k++) sizes[p] *= d.dims[k];
+        before[p] = harness_alloc((size_t)sizes[p] * sizeof(float));
+        after[p] = harness_alloc((size_t)sizes[p] * sizeof(float));
+        harness_expect_ok(clnn_model_get_param(m, p, NULL, NULL, before[p], NULL));
+    }
+    harness_expect_ok(clnn_model_train_on_batch(m, x, y, N, NULL));
+    double sq = 0.0;
+    for (int p = 0; p < count; p++) {
+        harness_expect_ok(clnn_model_get_param(m, p, NULL, NULL, after[p], NULL));
+        for (int64_t i = 0; i < sizes[p]; i++)
+            sq += ((double)after[p][i] - before[p][i]) * ((double)after[p][i] - before[p][i]);
+    }
+    /* fp32 parameters of size ~1 moved by ~1e-4 each: ~1e-7 relative rounding each. */
+    ck_assert_msg(fabs(sqrt(sq) - 1e-3) < 5e-5, "update norm %g", sqrt(sq));
+    clnn_model_destroy(m);
+}
+END_TEST
+
+/* Remembering the first step: y = [x_0 > 0] over T steps (small mode: a shorter,
+ * smaller version, since oclgrind simulates every step). */
+START_TEST(lstm_learns_to_remember)
+{
+    enum { NMAX = 32, TMAX = 8 };
+    int n = small_mode ? 8 : NMAX, t = small_mode ? 3 : TMAX, steps = small_mode ? 30 : 120;
+    float x[NMAX * TMAX];
+    int32_t y[NMAX];
+    harness_random(x, (size_t)(n * t), 17, -1, 1);
+    for (int i = 0; i < n; i++) y[i] = x[i * t] > 0;
+    clnn_model_t m = new_model(2, (int64_t[]){t, 1});
+    harness_expect_ok(clnn_model_set_seed(m, 3));
+    harness_expect_ok(clnn_model_add_lstm(m, small_mode ? 4 : 8, 0));
+    harness_expect_ok(clnn_model_add_dense(m, 2, CLNN_MODEL_SOFTMAX));
+    harness_expect_ok(clnn_model_set_global_clipnorm(m, 1.0f));
+    clnn_optimizer_desc adam = clnn_optimizer_default(CLNN_OPTIMIZER_ADAM);
+    adam.lr = small_mode ? 0.1f : 0.05f;
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &adam, n));
+    float first = 0.0f, loss = 0.0f, acc = 0.0f;
+    harness_expect_ok(clnn_model_train_on_batch(m, x, y, n, &first));
+    for (int s = 1; s < steps; s++)
+        harness_expect_ok(clnn_model_train_on_batch(m, x, y, n, s == steps - 1 ? &loss : NULL));
+    harness_expect_ok(clnn_model_evaluate(m, x, y, n, NULL, &acc));
+    ck_assert_msg(acc >= 0.9f && loss < 0.5f * first, "loss %g -> %g, accuracy %g", first,
+                  loss, acc);
+    clnn_model_destroy(m);
+}
+END_TEST
+
+START_TEST(sequence_bad_input_is_rejected)
+{
+    clnn_model_t m = new_model(1, (int64_t[]){6});
+    harness_expect_error(clnn_model_add_lstm(m, 4, 0), CLNN_SHAPE_MISMATCH, "layer 0 (LSTM");
+    harness_expect_error(clnn_model_add_gru(m, 4, 0), CLNN_SHAPE_MISMATCH, "[timesteps");
+    harness_expect_error(clnn_model_add_embedding(m, 0, 4), CLNN_INVALID_VALUE, "vocab");
+    harness_expect_error(clnn_model_add_embedding(m, 5, 0), CLNN_INVALID_VALUE, "dim");
+    harness_expect_ok(clnn_model_add_embedding(m, 5, 3));
+    harness_expect_error(clnn_model_add_embedding(m, 5, 3), CLNN_INVALID_VALUE, "first layer");
+    harness_expect_error(clnn_model_add_simple_rnn(m, 0, 0), CLNN_INVALID_VALUE, "units");
+    harness_expect_error(clnn_model_add_simple_rnn(m, 2, 2), CLNN_INVALID_VALUE,
+                         "return_sequences");
+    harness_expect_error(clnn_model_add_simple_rnn(NULL, 2, 0), CLNN_NULL_POINTER, "model");
+    harness_expect_ok(clnn_model_add_simple_rnn(m, 2, 0));
+    harness_expect_error(clnn_model_add_lstm(m, 4, 0), CLNN_SHAPE_MISMATCH, "layer 2 (LSTM");
+    harness_expect_error(clnn_model_set_global_clipnorm(m, -1.0f), CLNN_INVALID_VALUE,
+                         "max_norm");
+    harness_expect_error(clnn_model_set_global_clipnorm(m, NAN), CLNN_INVALID_VALUE, "max_norm");
+    harness_expect_error(clnn_model_set_global_clipnorm(NULL, 1.0f), CLNN_NULL_POINTER, "model");
+    clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
+    harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_MSE, &sgd, 2));
+    harness_expect_error(clnn_model_add_lstm(m, 4, 0), CLNN_INVALID_VALUE, "compiled");
+    harness_expect_error(clnn_model_add_embedding(m, 5, 3), CLNN_INVALID_VALUE, "compiled");
+    float x[12] = {0, 1, 2, 3, 4, 4, 1, 1, 1, 1, 1, 5}, y[4] = {0}, out[4] = {7, 7, 7, 7};
+    harness_expect_error(clnn_model_fit(m, x, y, 2, NULL, NULL), CLNN_INVALID_VALUE,
+                         "x[11] = 5");
+    harness_expect_error(clnn_model_predict(m, x, 2, out), CLNN_INVALID_VALUE, "token id");
+    ck_assert_float_eq(out[0], 7.0f);
+    x[11] = -1.0f;
+    harness_expect_error(clnn_model_evaluate(m, x, y, 2, NULL, NULL), CLNN_INVALID_VALUE,
+                         "x[11]");
+    x[11] = 1.5f;
+    harness_expect_error(clnn_model_train_on_batch(m, x, y, 2, NULL), CLNN_INVALID_VALUE,
+                         "x[11] = 1.5");
+    x[11] = 4.0f;
+    harness_expect_ok(clnn_model_predict(m, x, 2, out));
+    ck_assert(isfinite(out[0]) && isfinite(out[3]));
+    clnn_model_destroy(m);
 }
 END_TEST
 
@@ -380,19 +576,27 @@ END_TEST
 
 int main(void)
 {
+    const char *small = getenv("CLNN_TEST_SMALL");
+    small_mode = small && !strcmp(small, "1");
     Suite *s = suite_create("model");
     TCase *tc = harness_tcase(s, "summary");
     tcase_add_test(tc, summary_matches_keras);
+    tcase_add_test(tc, recurrent_summary_matches_keras);
     tc = harness_tcase(s, "gradients");
     tcase_add_test(tc, dense_gradients_match_finite_differences);
     tcase_add_test(tc, conv_gradients_match_finite_differences);
+    tcase_add_test(tc, lstm_gru_gradients_match_finite_differences);
+    tcase_add_test(tc, embedding_rnn_gradients_match_finite_differences);
     tc = harness_tcase(s, "training");
     tcase_add_test(tc, overfits_a_tiny_batch);
     tcase_add_test(tc, fit_learns_and_reports);
     tcase_add_test(tc, dropout_trains_and_is_off_in_inference);
+    tcase_add_test(tc, clipnorm_bounds_the_update);
+    tcase_add_test(tc, lstm_learns_to_remember);
     tc = harness_tcase(s, "weights");
     tcase_add_test(tc, save_load_predict_round_trip);
     tc = harness_tcase(s, "bad-input");
     tcase_add_test(tc, bad_input_is_rejected);
+    tcase_add_test(tc, sequence_bad_input_is_rejected);
     return harness_main(s);
 }

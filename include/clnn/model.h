@@ -35,6 +35,15 @@
  * Accuracy is reported for the sparse losses (argmax) and the binary losses
  * (threshold 0.5, or 0 for logits); it is NaN for the others.
  *
+ * Sequences: recurrent layers take a per-sample [timesteps, features] input, so
+ * the model's batch is [N, T, F] (batch-major like Keras); they transpose to the
+ * sequence-major layout of clnn_rnn_forward and back on the device.
+ *
+ * Token ids: when the first layer is an embedding, x still is a float32 host
+ * array, holding the ids as whole numbers (exact up to 2^24); the loops check
+ * every id on the host (CLNN_INVALID_VALUE naming the position for an id outside
+ * [0, vocab) or not a whole number) and convert the batch to int32 at upload.
+ *
  * Everything is allocated by clnn_model_compile; the training loop allocates
  * nothing on the device. After compile no layer may be added (CLNN_INVALID_VALUE).
  */
@@ -97,10 +106,43 @@ CLNN_API clnn_status clnn_model_add_activation(clnn_model_t model, int act);
  * CLNN_MODEL_SOFTMAX). */
 CLNN_API clnn_status clnn_model_add_softmax(clnn_model_t model);
 
+/* Recurrent layers (Keras' SimpleRNN, LSTM, GRU with their defaults: tanh,
+ * forward only) on a [T, F] input; the output is [units] (the last step's hidden
+ * state) for return_sequences 0 and [T, units] for 1. Another rank of input is
+ * CLNN_SHAPE_MISMATCH. Parameters, in ONNX layout (gate order i o f c for LSTM,
+ * z r h for GRU, so Keras weights need their gate blocks reordered and
+ * transposing): kernel [1, G*units, F] (Glorot uniform), recurrent_kernel
+ * [1, G*units, units] (orthogonal), bias (zeros; LSTM's forget block ones, as
+ * Keras' unit_forget_bias). The counts equal Keras': SimpleRNN and LSTM have one
+ * bias [G*units] (ONNX' Wb; its Rb is held at zero, neither trainable nor
+ * counted): units*(F+units+1) and 4*units*(F+units+1); GRU is Keras' default
+ * reset_after=True (ONNX linear_before_reset=1) with both biases [2*3*units]
+ * (Wb then Rb): 3*units*(F+units+2). */
+CLNN_API clnn_status clnn_model_add_simple_rnn(clnn_model_t model, int64_t units,
+                                               int return_sequences);
+CLNN_API clnn_status clnn_model_add_lstm(clnn_model_t model, int64_t units,
+                                         int return_sequences);
+CLNN_API clnn_status clnn_model_add_gru(clnn_model_t model, int64_t units,
+                                        int return_sequences);
+
+/* Embedding(vocab, dim): int token ids (see "Token ids" above) of any per-sample
+ * shape S -> [S..., dim]; parameter embeddings [vocab, dim] (Glorot uniform,
+ * where Keras draws U(-0.05, 0.05)). It must be the first layer (else
+ * CLNN_INVALID_VALUE); vocab in 1..2^24, dim >= 1. No gradient flows to the ids. */
+CLNN_API clnn_status clnn_model_add_embedding(clnn_model_t model, int64_t vocab,
+                                              int64_t dim);
+
+/* Gradient clipping by global norm (Keras' global_clipnorm): before every
+ * optimizer step, all parameter gradients are scaled together by
+ * min(1, max_norm / norm), norm being the L2 norm over all of them
+ * (clnn_clip_by_global_norm, on the device). 0 (the default) turns it off;
+ * max_norm must be finite and >= 0. May be called before or after compile. */
+CLNN_API clnn_status clnn_model_set_global_clipnorm(clnn_model_t model, float max_norm);
+
 /* The per-sample output shape of the model so far (float32). */
 CLNN_API clnn_status clnn_model_output_desc(clnn_model_t model, clnn_tensor_desc *desc);
 
-/* Parameter counts: total and trainable (every parameter is trainable in v1). */
+/* Parameter counts: total and trainable (every counted parameter is trainable). */
 CLNN_API clnn_status clnn_model_param_count(clnn_model_t model, int64_t *total,
                                             int64_t *trainable);
 

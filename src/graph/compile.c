@@ -32,6 +32,7 @@ void model_release_buffers(clnn_model *m)
         if (l->owns_a) release(&l->a);
         if (l->owns_g) release(&l->g);
         release(&l->indices);
+        model_rnn_release(l);
         l->z = l->a = l->g = l->in_a = l->in_g = NULL;
         l->owns_z = l->owns_a = l->owns_g = 0;
     }
@@ -44,6 +45,9 @@ void model_release_buffers(clnn_model *m)
     release(&m->y_stage);
     release(&m->loss_ws);
     release(&m->conv_ws);
+    release(&m->rnn_ws);
+    release(&m->clip_ws);
+    m->rnn_ws_bytes = m->clip_ws_bytes = 0;
     release(&m->metrics);
     free(m->host_x);
     free(m->host_y);
@@ -52,7 +56,7 @@ void model_release_buffers(clnn_model *m)
 
 /* A device buffer, zero-filled: partial batches and padded reads then never see
  * undefined memory (and oclgrind sees every buffer initialised). */
-static clnn_status alloc(clnn_model *m, size_t bytes, cl_mem *out)
+clnn_status model_alloc(clnn_model *m, size_t bytes, cl_mem *out)
 {
     cl_int err;
     bytes = (bytes + 3) / 4 * 4;
@@ -100,12 +104,17 @@ static clnn_status alloc_params(clnn_model *m, int state_floats)
     clnn_status st = CLNN_SUCCESS;
     for (int i = 0; i < m->nparams && !st; i++) {
         model_param *p = &m->params[i];
-        if ((st = alloc(m, p->bytes, &p->value)) || (st = alloc(m, p->bytes, &p->grad)))
+        if ((st = model_alloc(m, p->bytes, &p->value)) || (st = model_alloc(m, p->bytes, &p->grad)))
             break;
-        clnn_init_desc init = {CLNN_INIT_ZEROS, 0.0f, m->seed * 1000003u + (uint64_t)i};
-        if (p->desc.rank >= 2) init.kind = CLNN_INIT_GLOROT_UNIFORM;
-        if ((st = clnn_init_forward(m->ctx, &init, &p->desc, p->value, 0))) break;
-        if (state_floats && (st = alloc(m, p->bytes * (size_t)state_floats, &p->state)))
+        clnn_init_desc init = {p->init, 1.0f, m->seed * 1000003u + (uint64_t)i};
+        clnn_tensor_desc view = p->desc;
+        if (p->init_2d) {
+            int64_t last = p->desc.dims[p->desc.rank - 1];
+            clnn_tensor_desc_set(&view, CLNN_FLOAT32, 2,
+                                 (int64_t[]){model_desc_count(&p->desc) / last, last});
+        }
+        if ((st = clnn_init_forward(m->ctx, &init, &view, p->value, 0))) break;
+        if (state_floats && (st = model_alloc(m, p->bytes * (size_t)state_floats, &p->state)))
             break;
         m->param_descs[i] = &p->desc;
         m->param_values[i] = p->value;
@@ -134,11 +143,11 @@ static clnn_status alloc_layers(clnn_model *m)
         if (is_alias_layer(l)) {
             l->z = l->in_a;
         } else {
-            if ((st = alloc(m, out_bytes, &l->z))) break;
+            if ((st = model_alloc(m, out_bytes, &l->z))) break;
             l->owns_z = 1;
         }
         if (l->act != CLNN_ACTIVATION_NONE) {
-            if ((st = alloc(m, out_bytes, &l->a))) break;
+            if ((st = model_alloc(m, out_bytes, &l->a))) break;
             l->owns_a = 1;
         } else {
             l->a = l->z;
@@ -147,12 +156,13 @@ static clnn_status alloc_layers(clnn_model *m)
             if (is_alias_layer(l) && l->in_g) {
                 l->g = l->in_g;
             } else {
-                if ((st = alloc(m, out_bytes, &l->g))) break;
+                if ((st = model_alloc(m, out_bytes, &l->g))) break;
                 l->owns_g = 1;
             }
         }
         if (l->kind == LAYER_MAXPOOL2D)
-            st = alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
+            st = model_alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
+        if (!st && MODEL_IS_RNN(l->kind)) st = model_rnn_alloc(m, l);
         prev_a = l->a;
         prev_g = l->g;
     }
@@ -175,11 +185,17 @@ static clnn_status alloc_workspaces(clnn_model *m)
         if (bytes > conv) conv = bytes;
     }
     m->conv_ws_bytes = conv;
-    if (conv && (st = alloc(m, conv, &m->conv_ws))) return st;
+    if (conv && (st = model_alloc(m, conv, &m->conv_ws))) return st;
+    if (m->rnn_ws_bytes && (st = model_alloc(m, m->rnn_ws_bytes, &m->rnn_ws))) return st;
+    if (m->nparams) {
+        st = clnn_clip_global_norm_workspace_size(m->ctx, m->nparams, m->param_descs,
+                                                  &m->clip_ws_bytes);
+        if (st || (st = model_alloc(m, m->clip_ws_bytes, &m->clip_ws))) return st;
+    }
     clnn_tensor_desc pred = model_batch_desc(&m->layers[m->nlayers - 1].out, m->batch);
     if ((st = clnn_loss_workspace_size(m->ctx, &pred, &m->loss_ws_bytes))) return st;
-    if (m->loss_ws_bytes && (st = alloc(m, m->loss_ws_bytes, &m->loss_ws))) return st;
-    return alloc(m, 2 * MODEL_METRIC_SLOTS * sizeof(float), &m->metrics);
+    if (m->loss_ws_bytes && (st = model_alloc(m, m->loss_ws_bytes, &m->loss_ws))) return st;
+    return model_alloc(m, 2 * MODEL_METRIC_SLOTS * sizeof(float), &m->metrics);
 }
 
 static clnn_status alloc_staging(clnn_model *m)
@@ -188,7 +204,7 @@ static clnn_status alloc_staging(clnn_model *m)
     size_t ys = (size_t)(model_loss_sparse(m->loss) ? 1 : model_output_count(m)) *
                 (size_t)m->batch * sizeof(float);
     clnn_status st;
-    if ((st = alloc(m, xs, &m->x_stage)) || (st = alloc(m, ys, &m->y_stage))) return st;
+    if ((st = model_alloc(m, xs, &m->x_stage)) || (st = model_alloc(m, ys, &m->y_stage))) return st;
     m->host_x = malloc(xs);
     m->host_y = malloc(ys);
     if (!m->host_x || !m->host_y)

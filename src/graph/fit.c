@@ -47,6 +47,13 @@ clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
         hx = m->host_x;
         hy = m->host_y;
     }
+    if (model_int_input(m)) {
+        /* Token ids arrive as floats (validated by check_data) and go up as int32. */
+        const float *src = hx;
+        int32_t *ids = (int32_t *)(void *)m->host_x;
+        for (size_t i = 0; i < (size_t)n * xrow / sizeof(float); i++) ids[i] = (int32_t)src[i];
+        hx = ids;
+    }
     clnn_status st = clnn_buffer_write(m->ctx, m->x_stage, 0, hx, (size_t)n * xrow);
     if (!st && y) st = clnn_buffer_write(m->ctx, m->y_stage, 0, hy, (size_t)n * yrow);
     return st;
@@ -63,6 +70,14 @@ static clnn_status check_data(const clnn_model *m, const char *fn, const float *
     if (n < 1 || n > max_n)
         return clnn_fail(CLNN_INVALID_VALUE, "%s: n = %lld is outside 1..%lld", fn,
                          (long long)n, (long long)max_n);
+    if (model_int_input(m)) {
+        int64_t count = n * model_desc_count(&m->input), vocab = m->layers[0].vocab;
+        for (int64_t i = 0; i < count; i++)
+            if (!(x[i] >= 0.0f && x[i] < (float)vocab) || x[i] != floorf(x[i]))
+                return clnn_fail(CLNN_INVALID_VALUE, "%s: x[%lld] = %g is not a token id in "
+                                 "[0, %lld) (the first layer is an embedding)", fn,
+                                 (long long)i, (double)x[i], (long long)vocab);
+    }
     if (need_y && model_loss_sparse(m->loss)) {
         const int32_t *labels = y;
         int64_t classes = model_output_count(m);

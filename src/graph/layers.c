@@ -46,11 +46,16 @@ static clnn_status op_forward(clnn_model *m, model_layer *l, const layer_io *io,
         return clnn_dropout_forward(ctx, l->rate, training, m->seed ^ DROPOUT_SEED_SALT,
                                     l->drop_offset, &io->x, l->in_a, 0, &io->y, l->z, 0,
                                     NULL, NULL, 0);
+    case LAYER_SIMPLE_RNN:
+    case LAYER_LSTM:
+    case LAYER_GRU:
+        return model_rnn_forward(m, l, n, training);
+    case LAYER_EMBEDDING:
+        return model_embedding_forward(m, l, n);
     case LAYER_FLATTEN:
     case LAYER_ACTIVATION:
         break; /* z is the input buffer */
     }
-    (void)n;
     return CLNN_SUCCESS;
 }
 
@@ -132,7 +137,8 @@ static clnn_status act_backward(clnn_model *m, const model_layer *l, const layer
                                     l->g, 0);
 }
 
-static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_io *io)
+static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_io *io,
+                               int64_t n)
 {
     clnn_context_t ctx = m->ctx;
     clnn_status st = CLNN_SUCCESS;
@@ -164,6 +170,14 @@ static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_
             st = clnn_dropout_backward(ctx, l->rate, m->seed ^ DROPOUT_SEED_SALT,
                                        l->drop_offset, &io->y, l->g, 0, &io->x, l->in_g, 0);
         break;
+    case LAYER_SIMPLE_RNN:
+    case LAYER_LSTM:
+    case LAYER_GRU:
+        st = model_rnn_backward(m, l, n);
+        break;
+    case LAYER_EMBEDDING:
+        st = model_embedding_backward(m, l, n);
+        break;
     case LAYER_FLATTEN:
     case LAYER_ACTIVATION:
         break; /* g is the input's gradient buffer */
@@ -180,7 +194,7 @@ clnn_status model_backward(clnn_model *m, int64_t n)
         layer_io io = layer_descs(m, l, n);
         int logits = i == m->nlayers - 1 && m->loss_on_logits;
         if (l->act != CLNN_ACTIVATION_NONE && !logits) st = act_backward(m, l, &io);
-        if (!st) st = op_backward(m, l, &io);
+        if (!st) st = op_backward(m, l, &io, n);
     }
     return st;
 }
@@ -188,6 +202,12 @@ clnn_status model_backward(clnn_model *m, int64_t n)
 clnn_status model_update(clnn_model *m)
 {
     if (!m->nparams) return CLNN_SUCCESS;
+    if (m->clipnorm > 0.0f) {
+        clnn_status st = clnn_clip_by_global_norm(m->ctx, m->clipnorm, m->nparams,
+                                                  m->param_descs, m->param_grads, NULL,
+                                                  m->clip_ws, m->clip_ws_bytes, NULL);
+        if (st) return st;
+    }
     m->step++;
     return clnn_optimizer_step(m->ctx, &m->opt, m->step, m->nparams, m->param_descs,
                                m->param_values, NULL, m->param_grads, NULL, m->param_states,

@@ -3,6 +3,8 @@
 #include "model.h"
 #include "../core/check.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,10 @@ static const char *kind_type(layer_kind kind)
     case LAYER_FLATTEN: return "Flatten";
     case LAYER_DROPOUT: return "Dropout";
     case LAYER_ACTIVATION: return "Activation";
+    case LAYER_SIMPLE_RNN: return "SimpleRNN";
+    case LAYER_LSTM: return "LSTM";
+    case LAYER_GRU: return "GRU";
+    case LAYER_EMBEDDING: return "Embedding";
     }
     return "?";
 }
@@ -63,6 +69,10 @@ static const char *kind_base(layer_kind kind)
     case LAYER_FLATTEN: return "flatten";
     case LAYER_DROPOUT: return "dropout";
     case LAYER_ACTIVATION: return "activation";
+    case LAYER_SIMPLE_RNN: return "simple_rnn";
+    case LAYER_LSTM: return "lstm";
+    case LAYER_GRU: return "gru";
+    case LAYER_EMBEDDING: return "embedding";
     }
     return "?";
 }
@@ -114,7 +124,7 @@ static clnn_status check_act(clnn_model *m, const model_layer *l, int act, const
 }
 
 /* Records a parameter (allocated at compile time). */
-static void add_param(clnn_model *m, model_layer *l, const char *what, int rank,
+static model_param *add_param(clnn_model *m, model_layer *l, const char *what, int rank,
                       const int64_t *dims)
 {
     model_param *p = &m->params[m->nparams];
@@ -122,9 +132,11 @@ static void add_param(clnn_model *m, model_layer *l, const char *what, int rank,
     snprintf(p->name, sizeof p->name, "%s/%s", l->name, what);
     clnn_tensor_desc_set(&p->desc, CLNN_FLOAT32, rank, dims);
     p->bytes = (size_t)model_desc_count(&p->desc) * sizeof(float);
+    p->init = rank >= 2 ? CLNN_INIT_GLOROT_UNIFORM : CLNN_INIT_ZEROS;
     if (!l->param_count) l->param_first = m->nparams;
     l->param_count++;
     m->nparams++;
+    return p;
 }
 
 clnn_status clnn_model_add_input(clnn_model_t m, int rank, const int64_t *dims)
@@ -263,6 +275,90 @@ clnn_status clnn_model_add_activation(clnn_model_t m, int act)
 clnn_status clnn_model_add_softmax(clnn_model_t m)
 {
     return clnn_model_add_activation(m, CLNN_MODEL_SOFTMAX);
+}
+
+static clnn_status add_recurrent(clnn_model *m, layer_kind kind, int64_t units,
+                                 int return_sequences, const char *fn)
+{
+    model_layer *l;
+    clnn_status st = begin_layer(m, kind, fn, &l);
+    if (st) return st;
+    if (units < 1 || units > INT32_MAX)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be in 1..2^31-1");
+    if (return_sequences != 0 && return_sequences != 1)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "return_sequences must be 0 or 1");
+    if (l->in.rank != 2)
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l,
+                          "a recurrent layer needs a [timesteps, features] input");
+    int64_t gates = kind == LAYER_LSTM ? 4 : kind == LAYER_GRU ? 3 : 1;
+    int64_t f = l->in.dims[1];
+    memset(&l->rnn, 0, sizeof l->rnn);
+    l->rnn.mode = kind == LAYER_LSTM ? CLNN_RNN_LSTM
+                  : kind == LAYER_GRU ? CLNN_RNN_GRU : CLNN_RNN_SIMPLE;
+    l->rnn.hidden_size = (int)units;
+    l->rnn.direction = CLNN_RNN_FORWARD;
+    l->rnn.activation = CLNN_ACTIVATION_TANH;
+    l->rnn.linear_before_reset = kind == LAYER_GRU; /* Keras' reset_after=True */
+    l->units = units;
+    l->return_sequences = return_sequences;
+    l->bias_count = (kind == LAYER_GRU ? 2 : 1) * gates * units;
+    if (return_sequences) l->out.dims[1] = units;
+    else clnn_tensor_desc_set(&l->out, CLNN_FLOAT32, 1, &units);
+    add_param(m, l, "kernel", 3, (int64_t[]){1, gates * units, f})->init_2d = 1;
+    model_param *r = add_param(m, l, "recurrent_kernel", 3, (int64_t[]){1, gates * units, units});
+    r->init = CLNN_INIT_ORTHOGONAL;
+    r->init_2d = 1;
+    add_param(m, l, "bias", 1, &l->bias_count);
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_add_simple_rnn(clnn_model_t m, int64_t units, int return_sequences)
+{
+    return add_recurrent(m, LAYER_SIMPLE_RNN, units, return_sequences,
+                         "clnn_model_add_simple_rnn");
+}
+
+clnn_status clnn_model_add_lstm(clnn_model_t m, int64_t units, int return_sequences)
+{
+    return add_recurrent(m, LAYER_LSTM, units, return_sequences, "clnn_model_add_lstm");
+}
+
+clnn_status clnn_model_add_gru(clnn_model_t m, int64_t units, int return_sequences)
+{
+    return add_recurrent(m, LAYER_GRU, units, return_sequences, "clnn_model_add_gru");
+}
+
+clnn_status clnn_model_add_embedding(clnn_model_t m, int64_t vocab, int64_t dim)
+{
+    const char *fn = "clnn_model_add_embedding";
+    model_layer *l;
+    clnn_status st = begin_layer(m, LAYER_EMBEDDING, fn, &l);
+    if (st) return st;
+    if (m->nlayers)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                          "an embedding must be the first layer (its input is token ids)");
+    if (vocab < 1 || vocab > (int64_t)1 << 24 || dim < 1)
+        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                          "vocab must be in 1..2^24 (ids travel as floats) and dim >= 1");
+    if (l->in.rank >= CLNN_MAX_RANK - 1)
+        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "the input has too many axes");
+    l->vocab = vocab;
+    l->units = dim;
+    l->out.dims[l->out.rank++] = dim;
+    add_param(m, l, "embeddings", 2, (int64_t[]){vocab, dim});
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_status clnn_model_set_global_clipnorm(clnn_model_t m, float max_norm)
+{
+    if (!m) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_set_global_clipnorm: model is NULL");
+    if (!(max_norm >= 0.0f) || isinf(max_norm))
+        return clnn_fail(CLNN_INVALID_VALUE, "clnn_model_set_global_clipnorm: max_norm %g must "
+                         "be finite and >= 0", (double)max_norm);
+    m->clipnorm = max_norm;
+    return CLNN_SUCCESS;
 }
 
 clnn_status clnn_model_output_desc(clnn_model_t m, clnn_tensor_desc *desc)

@@ -7,7 +7,7 @@
 #include "../core/internal.h"
 
 #define MODEL_MAX_LAYERS 64
-#define MODEL_MAX_PARAMS (2 * MODEL_MAX_LAYERS)
+#define MODEL_MAX_PARAMS (3 * MODEL_MAX_LAYERS) /* recurrent layers have 3 */
 /* Loss and metric results stay on the device in this many slots; they are read
  * back when the ring is full or a loop ends. */
 #define MODEL_METRIC_SLOTS 64
@@ -18,7 +18,11 @@ typedef enum layer_kind {
     LAYER_MAXPOOL2D,
     LAYER_FLATTEN,
     LAYER_DROPOUT,
-    LAYER_ACTIVATION
+    LAYER_ACTIVATION,
+    LAYER_SIMPLE_RNN,           /* the recurrent layers (recurrent.c)             */
+    LAYER_LSTM,
+    LAYER_GRU,
+    LAYER_EMBEDDING
 } layer_kind;
 
 /* A model parameter: device value, gradient and optimizer state. */
@@ -26,6 +30,8 @@ typedef struct model_param {
     char name[64];
     clnn_tensor_desc desc;
     size_t bytes;
+    clnn_init_kind init;        /* kernels Glorot uniform, biases zeros           */
+    int init_2d;                /* initialise as [elements / last dim, last dim]  */
     cl_mem value, grad, state;
 } model_param;
 
@@ -47,6 +53,17 @@ typedef struct model_layer {
     cl_mem z, a, g, indices;
     int owns_z, owns_a, owns_g;
     cl_mem in_a, in_g;          /* the previous layer's a and g (in_g NULL: no dx) */
+    /* Recurrent layers: params kernel W [1, G*H, F], recurrent_kernel R
+     * [1, G*H, H], bias [bias_count]; the op's B [1, 2*G*H] lives in b_full (the
+     * bias copied to its front, the rest zero) and its gradient in db_full. xt,
+     * yt and dxt hold the sequence-major [T, N, *] copies of x, y (then dy) and
+     * dx. */
+    clnn_rnn_desc rnn;
+    int return_sequences;
+    int64_t bias_count;
+    cl_mem xt, yt, dxt, reserve, b_full, db_full;
+    size_t reserve_bytes;
+    int64_t vocab;              /* embedding rows                                 */
 } model_layer;
 
 typedef struct clnn_model clnn_model;
@@ -71,6 +88,9 @@ struct clnn_model {
     cl_mem x_stage, y_stage;    /* one batch of inputs and labels/targets         */
     cl_mem loss_ws, conv_ws, metrics; /* metrics: loss slots then count slots     */
     size_t loss_ws_bytes, conv_ws_bytes;
+    cl_mem rnn_ws, clip_ws;     /* shared by the recurrent layers; clipping       */
+    size_t rnn_ws_bytes, clip_ws_bytes;
+    float clipnorm;             /* > 0: clip the gradients' global norm           */
     float *host_x, *host_y;     /* host staging for a shuffled batch              */
     const clnn_tensor_desc *param_descs[MODEL_MAX_PARAMS];
     cl_mem param_values[MODEL_MAX_PARAMS], param_grads[MODEL_MAX_PARAMS],
@@ -99,6 +119,21 @@ clnn_status model_update(clnn_model *m);
 cl_mem model_output(const clnn_model *m);
 /* Whether the compiled loss reports an accuracy. */
 int model_has_accuracy(const clnn_model *m);
+
+#define MODEL_IS_RNN(kind) ((kind) >= LAYER_SIMPLE_RNN && (kind) <= LAYER_GRU)
+
+/* compile.c: a zero-filled device buffer. */
+clnn_status model_alloc(clnn_model *m, size_t bytes, cl_mem *out);
+
+/* recurrent.c: the recurrent and embedding layers' passes and buffers. */
+clnn_status model_rnn_forward(clnn_model *m, model_layer *l, int64_t n, int training);
+clnn_status model_rnn_backward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_rnn_alloc(clnn_model *m, model_layer *l);
+void model_rnn_release(model_layer *l);
+clnn_status model_embedding_forward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_embedding_backward(clnn_model *m, const model_layer *l, int64_t n);
+/* Whether the model's input is token ids (an embedding first). */
+int model_int_input(const clnn_model *m);
 
 /* fit.c helpers shared with the tests of the public API */
 clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
