@@ -1,27 +1,14 @@
 /* Batch normalization. Build options:
  *   WG       the fixed work-group size (one work-group per channel for the
  *            reductions)
- *   WG_POW2  largest power of two below WG
  *   VEC      float vector width of the inference kernel
  *   CHUNK    values the reductions load at once: VEC when HW % VEC == 0, else 1
  * x is [N, C, HW] with HW the product of the spatial dims; offsets are in
  * elements. Channel c's values e = 0 .. M-1 (M = N * HW) lie at n * C * HW + hw
  * from the channel's start, e = n * HW + hw. */
 
-/* Sums two values per work-item over the work-group (all must call it). */
-inline float2 wg_sum2(local float2 *scratch, float2 v)
-{
-    uint lid = get_local_id(0);
-    scratch[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = WG_POW2; s > 0; s >>= 1) {
-        if (lid < s && lid + s < WG) scratch[lid] += scratch[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float2 r = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE); /* scratch is reused by the next reduction */
-    return r;
-}
+/* Sums two values per work-item over the work-group. */
+CLNN_DEFINE_GROUP_REDUCE(wg_sum2, float2, CLNN_SUM)
 
 /* Visits a work-item's values e = lid, lid + WG, ... of a channel without a
  * division per value: (n, hw) advance by (WG / HW, WG % HW) with a carry, and
@@ -97,13 +84,13 @@ kernel void batchnorm_train_forward(global const float *x, ulong x_off, global f
     ulong hwc = HW / CHUNK, mc = M / CHUNK;
     CFLOAT s = (CFLOAT)(0.0f);
     FOR_CHANNEL(w, C, hwc, mc) s += CLOAD(w.i, x);
-    float mean = wg_sum2(scratch, (float2)(CSUM(s), 0.0f)).x / (float)M;
+    float mean = wg_sum2(scratch, (float2)(CSUM(s), 0.0f), WG).x / (float)M;
     CFLOAT q = (CFLOAT)(0.0f);
     FOR_CHANNEL(w, C, hwc, mc) {
         CFLOAT d = CLOAD(w.i, x) - mean;
         q += d * d;
     }
-    float sq = wg_sum2(scratch, (float2)(CSUM(q), 0.0f)).x;
+    float sq = wg_sum2(scratch, (float2)(CSUM(q), 0.0f), WG).x;
     float var = sq / (float)M, inv_std = 1.0f / sqrt(var + eps);
     float a = scale[scale_off + c] * inv_std, b = bias[bias_off + c];
     FOR_CHANNEL(w, C, hwc, mc) CSTORE((CLOAD(w.i, x) - mean) * a + b, w.i, y);
@@ -140,7 +127,7 @@ kernel void batchnorm_backward(global const float *x, ulong x_off, global const 
         sum_dy += g;
         sum_dy_xhat += g * (CLOAD(w.i, x) - mean) * inv_std;
     }
-    float2 acc = wg_sum2(scratch, (float2)(CSUM(sum_dy), CSUM(sum_dy_xhat)));
+    float2 acc = wg_sum2(scratch, (float2)(CSUM(sum_dy), CSUM(sum_dy_xhat)), WG);
     float a = scale[scale_off + c] * inv_std;
     float mb = acc.x / (float)M, ms = acc.y / (float)M;
     FOR_CHANNEL(w, C, hwc, mc) {

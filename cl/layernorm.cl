@@ -1,7 +1,6 @@
 /* Layer normalization and RMS normalization over the last axes, forward and
  * backward. x is viewed as [rows, len]; offsets are in elements. Build options:
  *   WG       the fixed work-group size; a work-group normalizes one row
- *   WG_POW2  largest power of two below WG (first step of the tree reduction)
  *   VEC      float vector width of the row loops
  *   RMS      1: RMS norm (no centring: mean is taken as 0 and not subtracted)
  *   SCALE    1: multiply by scale[len]      BIAS  1: add bias[len]
@@ -9,19 +8,7 @@
  * scalar tail elements len / VEC * VEC + l, + WG, ... */
 
 /* Sum of one value per work-item over the work-group (all must call it). */
-inline float group_sum(local float *acc, float v)
-{
-    uint lid = get_local_id(0);
-    acc[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = WG_POW2; s > 0; s >>= 1) {
-        if (lid < s && lid + s < WG) acc[lid] += acc[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float total = acc[0];
-    barrier(CLK_LOCAL_MEM_FENCE); /* acc is reused by the next call */
-    return total;
-}
+CLNN_DEFINE_GROUP_REDUCE(group_sum, float, CLNN_SUM)
 
 inline float vsum(VFLOAT v)
 {
@@ -69,8 +56,8 @@ kernel void norm_forward(global const float *x, ulong xo, global const float *sc
     scale += so;
     bias += bo;
     /* sums of x - x[0] stay small when the row has a large common offset */
-    float mean = RMS ? 0.0f : x[0] + group_sum(acc, row_moment(x, len, x[0], 0)) / (float)len;
-    float var = group_sum(acc, row_moment(x, len, mean, 1)) / (float)len;
+    float mean = RMS ? 0.0f : x[0] + group_sum(acc, row_moment(x, len, x[0], 0), WG) / (float)len;
+    float var = group_sum(acc, row_moment(x, len, mean, 1), WG) / (float)len;
     float inv = rsqrt(var + epsilon);
     VEC_LOOP(c, len)
     {
@@ -116,8 +103,8 @@ kernel void norm_backward_data(global const float *x, ulong xo, global const flo
         sg += g;
         sgx += g * (x[i] - mean) * inv;
     }
-    float mg = RMS ? 0.0f : group_sum(acc, sg) / (float)len;
-    float mgx = group_sum(acc, sgx) / (float)len;
+    float mg = RMS ? 0.0f : group_sum(acc, sg, WG) / (float)len;
+    float mgx = group_sum(acc, sgx, WG) / (float)len;
     /* dx may alias dy: each element is read before it is written, by one item */
     VEC_LOOP(c, len)
     {

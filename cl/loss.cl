@@ -25,18 +25,8 @@ inline void kahan_add(float *s, float *c, float v)
     *s = t;
 }
 
-/* Sum of every work-item's `v` in the group; valid in work-item 0. */
-inline float group_sum(local float *part, float v)
-{
-    size_t lid = get_local_id(0);
-    part[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t step = LOCAL / 2; step > 0; step /= 2) {
-        if (lid < step) part[lid] += part[lid + step];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    return part[0];
-}
+/* Sum of every work-item's `v` in the group. */
+CLNN_DEFINE_GROUP_REDUCE(group_sum, float, CLNN_SUM)
 
 #ifdef KIND
 #if KIND == KIND_SCCE || KIND == KIND_SCCE_LOGITS || KIND == KIND_ACCURACY
@@ -179,7 +169,7 @@ loss_rows(global const float *x, ulong x_off, global const TARGET_T *t, ulong t_
                             dx + dx_off + r * c, c, grad_scale, aux);
         kahan_add(&s, &comp, v * row_scale);
     }
-    float total = group_sum(part, s);
+    float total = group_sum(part, s, LOCAL);
     if (get_local_id(0) == 0) out[out_off + g] = total * out_scale;
 }
 #endif /* KIND */
@@ -195,7 +185,7 @@ sum_partials(global const float *p, ulong p_off, ulong n, global float *out, ulo
     local float part[LOCAL];
     float s = 0.0f, comp = 0.0f;
     for (ulong i = get_local_id(0); i < n; i += LOCAL) kahan_add(&s, &comp, p[p_off + i]);
-    float total = group_sum(part, s);
+    float total = group_sum(part, s, LOCAL);
     if (get_local_id(0) != 0) return;
     if (!norm) {
         out[out_off] = total * scale;
@@ -219,6 +209,6 @@ sumsq_partials(global const float *x, ulong x_off, ulong n, ulong per_group, glo
         float v = x[x_off + i];
         kahan_add(&s, &comp, v * v);
     }
-    float total = group_sum(part, s);
+    float total = group_sum(part, s, LOCAL);
     if (get_local_id(0) == 0) out[out_off + g] = total;
 }

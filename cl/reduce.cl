@@ -83,6 +83,12 @@ kernel void reduce_lines(global const float *x, ulong x_off, global OUT_T *y, ul
 }
 
 #if OP < OP_ARGMAX_FIRST
+#if OP == OP_MAX
+CLNN_DEFINE_GROUP_REDUCE(group_combine, float, CLNN_FMAX)
+#else
+CLNN_DEFINE_GROUP_REDUCE(group_combine, float, CLNN_SUM)
+#endif
+
 /* Long reductions: `chunks` work-groups per output, group c covering elements
  * [c * chunk_len, (c + 1) * chunk_len) of its slice with strided partials, then a
  * tree in local memory; y[o * chunks + c] gets the group's result (a second pass
@@ -98,26 +104,14 @@ reduce_groups(global const float *x, ulong x_off, global float *y, ulong y_off, 
     LOAD_PLAN;
     global const float *p = x + x_off + offset_of(o, kd, ks, KRANK);
 #if OP == OP_MAX
-    float m = -INFINITY;
-    for (ulong r = begin + lid; r < end; r += LOCAL) m = fmax(m, RED_AT(p, r));
-    part[lid] = m;
+    float v = -INFINITY;
+    for (ulong r = begin + lid; r < end; r += LOCAL) v = fmax(v, RED_AT(p, r));
 #else
-    float s = 0.0f, comp = 0.0f;
-    for (ulong r = begin + lid; r < end; r += LOCAL) kahan_add(&s, &comp, RED_AT(p, r));
-    part[lid] = s;
+    float v = 0.0f, comp = 0.0f;
+    for (ulong r = begin + lid; r < end; r += LOCAL) kahan_add(&v, &comp, RED_AT(p, r));
 #endif
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (size_t step = LOCAL / 2; step > 0; step /= 2) {
-        if (lid < step) {
-#if OP == OP_MAX
-            part[lid] = fmax(part[lid], part[lid + step]);
-#else
-            part[lid] += part[lid + step];
-#endif
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) y[y_off + g] = OP == OP_MAX ? part[0] : part[0] * scale;
+    float total = group_combine(part, v, LOCAL);
+    if (lid == 0) y[y_off + g] = OP == OP_MAX ? total : total * scale;
 }
 
 /* Kept innermost axis contiguous (column sums and the like): each work-item owns

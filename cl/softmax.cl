@@ -1,32 +1,14 @@
 /* Softmax and log-softmax along one axis, forward and backward. Build options:
  *   LOG      0 softmax, 1 log-softmax
  *   WG       the fixed work-group size of the row kernels
- *   WG_POW2  largest power of two below WG (first step of the tree reduction)
  *   VEC      float vector width
  * The tensor is viewed as [outer, len, inner]; offsets are in elements. Row
  * kernels (inner == 1) give each row a work-group; strided kernels give VEC
  * neighbouring (outer, inner) columns a work-item. */
 
-#define OP_MAX 0
-#define OP_SUM 1
-
-/* Combines one value per work-item over the work-group (all must call it). */
-inline float wg_reduce(local float *scratch, float v, int op)
-{
-    uint lid = get_local_id(0);
-    scratch[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = WG_POW2; s > 0; s >>= 1) {
-        if (lid < s && lid + s < WG) {
-            float o = scratch[lid + s];
-            scratch[lid] = op == OP_MAX ? fmax(scratch[lid], o) : scratch[lid] + o;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float r = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE); /* scratch is reused by the next reduction */
-    return r;
-}
+/* Max and sum of one value per work-item over the work-group. */
+CLNN_DEFINE_GROUP_REDUCE(group_max, float, CLNN_FMAX)
+CLNN_DEFINE_GROUP_REDUCE(group_sum, float, CLNN_SUM)
 
 /* The loops every kernel runs, for T = float (suffix _s) and T = VFLOAT (_v): they
  * visit items first, first + step, ... < n, item k at p + k * stride (an element,
@@ -117,10 +99,10 @@ kernel void softmax_rows_forward(global const float *x, ulong x_off, global floa
     ROW_START(x);
     float m = fmax(hmax(row_max_v(x, lid, chunks, WG, VEC)),
                    row_max_s(tail_x, lid, tail_len, WG, 1));
-    m = wg_reduce(scratch, m, OP_MAX);
+    m = group_max(scratch, m, WG);
     float s = hsum(row_sum_exp_v(x, lid, chunks, WG, VEC, (VFLOAT)(m))) +
               row_sum_exp_s(tail_x, lid, tail_len, WG, 1, m);
-    s = wg_reduce(scratch, s, OP_SUM);
+    s = group_sum(scratch, s, WG);
     float shift = LOG ? m + log(s) : m, inv = 1.0f / s;
     row_write_v(x, y, lid, chunks, WG, VEC, (VFLOAT)(shift), (VFLOAT)(inv));
     row_write_s(tail_x, y + chunks * VEC, lid, tail_len, WG, 1, shift, inv);
@@ -137,7 +119,7 @@ kernel void softmax_rows_backward(global const float *y, ulong y_off, global con
     ulong t = chunks * VEC;
     float s = hsum(grad_sum_v(y, dy, lid, chunks, WG, VEC)) +
               grad_sum_s(tail_y, dy + t, lid, tail_len, WG, 1);
-    s = wg_reduce(scratch, s, OP_SUM);
+    s = group_sum(scratch, s, WG);
     grad_write_v(y, dy, dx, lid, chunks, WG, VEC, (VFLOAT)(s));
     grad_write_s(tail_y, dy + t, dx + t, lid, tail_len, WG, 1, s);
 }

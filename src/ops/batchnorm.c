@@ -96,11 +96,9 @@ static clnn_status bn_launch(clnn_context_t ctx, const char *name, bn_arg *args,
     }
     for (size_t i = 0; i < tail_count; i++) all[n++] = tail[i];
 
-    size_t pow2 = 1;
-    while (pow2 * 2 < ctx->local_size) pow2 *= 2;
     char options[96];
-    snprintf(options, sizeof options, "-DVEC=%u -DWG=%zu -DWG_POW2=%zu -DCHUNK=%u",
-             ctx->vector_width, ctx->local_size, pow2,
+    snprintf(options, sizeof options, "-DVEC=%u -DWG=%zu -DCHUNK=%u",
+             ctx->vector_width, ctx->local_size,
              hw % ctx->vector_width == 0 ? ctx->vector_width : 1u);
     cl_kernel k;
     clnn_status st = clnn_kernel_get(ctx, "batchnorm.cl", options, name, &k);

@@ -97,12 +97,10 @@ static clnn_status check_stat(clnn_context_t ctx, const char *fn, const ln_plan 
 static clnn_status get_kernel(clnn_context_t ctx, const char *name, int rms, int scale, int bias,
                               cl_kernel *k)
 {
-    size_t pow2 = 1;
-    while (pow2 * 2 < ctx->local_size) pow2 *= 2;
     char options[128];
     snprintf(options, sizeof options,
-             "-DVEC=%u -DWG=%zu -DWG_POW2=%zu -DRMS=%d -DSCALE=%d -DBIAS=%d", ctx->vector_width,
-             ctx->local_size, pow2, rms, scale, bias);
+             "-DVEC=%u -DWG=%zu -DRMS=%d -DSCALE=%d -DBIAS=%d", ctx->vector_width,
+             ctx->local_size, rms, scale, bias);
     return clnn_kernel_get(ctx, "layernorm.cl", options, name, k);
 }
 

@@ -37,11 +37,9 @@ static clnn_status plan_make(const char *fn, clnn_softmax_mode mode,
 static clnn_status plan_kernel(clnn_context_t ctx, const softmax_plan *plan,
                                clnn_softmax_mode mode, const char *direction, cl_kernel *k)
 {
-    size_t pow2 = 1;
-    while (pow2 * 2 < ctx->local_size) pow2 *= 2;
     char options[96], name[64];
-    snprintf(options, sizeof options, "-DVEC=%u -DLOG=%d -DWG=%zu -DWG_POW2=%zu",
-             ctx->vector_width, mode == CLNN_LOG_SOFTMAX, ctx->local_size, pow2);
+    snprintf(options, sizeof options, "-DVEC=%u -DLOG=%d -DWG=%zu",
+             ctx->vector_width, mode == CLNN_LOG_SOFTMAX, ctx->local_size);
     snprintf(name, sizeof name, "softmax_%s_%s", plan->rows ? "rows" : "strided", direction);
     return clnn_kernel_get(ctx, "softmax.cl", options, name, k);
 }
