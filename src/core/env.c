@@ -55,6 +55,11 @@ static env_snapshot *read_env(void)
                            ? CLNN_GEMM_TUNING_DEFAULT
                            : CLNN_GEMM_TUNING_TABLE;
 
+    env->conv_algo = clnn_strdup(nonempty(getenv("CLNN_CONV_ALGO")));
+    env->attention_algo = clnn_strdup(nonempty(getenv("CLNN_ATTENTION_ALGO")));
+    const char *profile = nonempty(getenv("CLNN_PROFILE"));
+    env->profile = profile && strcmp(profile, "0") != 0;
+
     const char *cache = nonempty(getenv("CLNN_CACHE_DIR"));
     const char *xdg = nonempty(getenv("XDG_CACHE_HOME"));
     const char *home = nonempty(getenv("HOME"));
@@ -76,7 +81,8 @@ static env_snapshot *read_env(void)
 
 const clnn_env *clnn_env_get(void)
 {
-    static const clnn_env fallback = {-1, NULL, NULL, false, NULL, CLNN_GEMM_TUNING_TABLE};
+    static const clnn_env fallback = {-1, NULL, NULL, false, NULL, CLNN_GEMM_TUNING_TABLE,
+                                      NULL, NULL, false};
     pthread_mutex_lock(&env_lock);
     if (!current) current = read_env();
     const clnn_env *env = current ? &current->env : &fallback;

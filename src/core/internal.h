@@ -48,6 +48,9 @@ typedef struct clnn_env {
     bool disk_cache_enabled;    /* false when CLNN_CACHE_DIR is "off"             */
     const char *kernel_dir;     /* CLNN_KERNEL_DIR or NULL                        */
     clnn_gemm_tuning_mode gemm_tuning;
+    const char *conv_algo;      /* CLNN_CONV_ALGO or NULL (parsed by conv.c)       */
+    const char *attention_algo; /* CLNN_ATTENTION_ALGO or NULL (attention.c)       */
+    bool profile;               /* CLNN_PROFILE set to anything but "" or "0"     */
 } clnn_env;
 
 /* The environment snapshot (read on first call, again after clnn_env_reload). The
