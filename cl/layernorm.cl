@@ -47,7 +47,8 @@ inline float scale_s(global const float *scale, ulong i) { return SCALE ? scale[
 kernel void norm_forward(global const float *x, ulong xo, global const float *scale, ulong so,
                          global const float *bias, ulong bo, global float *y, ulong yo,
                          global float *mean_out, ulong mo, global float *inv_out, ulong io,
-                         int write_mean, int write_inv, ulong len, float epsilon)
+                         int write_mean, int write_inv, ulong len, float epsilon,
+                         ulong rows /* one group per row: unused, as norm_forward_rows */)
 {
     local float acc[WG];
     ulong row = get_group_id(0);
@@ -75,13 +76,58 @@ kernel void norm_forward(global const float *x, ulong xo, global const float *sc
     }
 }
 
+/* The same forward with one work-item per row and no barriers, for devices whose
+ * local memory is emulated (CPUs): there a work-group's items run as a loop on one
+ * core, so barriers and tree reductions cost more than the row itself, while a
+ * row (a few KiB) stays in cache across the three passes. */
+inline float row_sum(global const float *x, ulong len, float shift, int square)
+{
+    VFLOAT acc = (VFLOAT)(0.0f);
+    for (ulong c = 0; c < CHUNKS(len); c++) {
+        VFLOAT d = VLOAD(c, x) - shift;
+        acc += square ? d * d : d;
+    }
+    float s = vsum(acc);
+    for (ulong i = CHUNKS(len) * VEC; i < len; i++) {
+        float d = x[i] - shift;
+        s += square ? d * d : d;
+    }
+    return s;
+}
+
+kernel void norm_forward_rows(global const float *x, ulong xo, global const float *scale,
+                              ulong so, global const float *bias, ulong bo, global float *y,
+                              ulong yo, global float *mean_out, ulong mo, global float *inv_out,
+                              ulong io, int write_mean, int write_inv, ulong len,
+                              float epsilon, ulong rows)
+{
+    ulong row = get_global_id(0);
+    if (row >= rows) return;
+    x += xo + row * len;
+    y += yo + row * len;
+    scale += so;
+    bias += bo;
+    float mean = RMS ? 0.0f : x[0] + row_sum(x, len, x[0], 0) / (float)len;
+    float inv = rsqrt(row_sum(x, len, mean, 1) / (float)len + epsilon);
+    for (ulong c = 0; c < CHUNKS(len); c++) {
+        VFLOAT v = (VLOAD(c, x) - mean) * inv * scale_v(scale, c);
+        VSTORE(BIAS ? v + VLOAD(c, bias) : v, c, y);
+    }
+    for (ulong i = CHUNKS(len) * VEC; i < len; i++) {
+        float v = (x[i] - mean) * inv * scale_s(scale, i);
+        y[i] = BIAS ? v + bias[i] : v;
+    }
+    if (write_mean) mean_out[mo + row] = mean;
+    if (write_inv) inv_out[io + row] = inv;
+}
+
 /* dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * scale; RMS drops
  * the mean(g) term and reads no mean. */
 kernel void norm_backward_data(global const float *x, ulong xo, global const float *dy,
                                ulong dyo, global const float *scale, ulong so,
                                global const float *mean_in, ulong mo,
                                global const float *inv_in, ulong io, global float *dx,
-                               ulong dxo, ulong len)
+                               ulong dxo, ulong len, ulong rows /* unused, as _rows */)
 {
     local float acc[WG];
     ulong row = get_group_id(0);
@@ -119,23 +165,79 @@ kernel void norm_backward_data(global const float *x, ulong xo, global const flo
     }
 }
 
-/* dscale[j] = sum_r dy[r, j] * xhat[r, j], dbias[j] = sum_r dy[r, j]: a work-item
- * per column j, rows in order (deterministic). */
+/* Per-row backward data for CPUs, as norm_forward_rows. */
+kernel void norm_backward_data_rows(global const float *x, ulong xo, global const float *dy,
+                                    ulong dyo, global const float *scale, ulong so,
+                                    global const float *mean_in, ulong mo,
+                                    global const float *inv_in, ulong io, global float *dx,
+                                    ulong dxo, ulong len, ulong rows)
+{
+    ulong row = get_global_id(0);
+    if (row >= rows) return;
+    x += xo + row * len;
+    dy += dyo + row * len;
+    dx += dxo + row * len;
+    scale += so;
+    float mean = RMS ? 0.0f : mean_in[mo + row], inv = inv_in[io + row];
+    VFLOAT vg = (VFLOAT)(0.0f), vgx = (VFLOAT)(0.0f);
+    for (ulong c = 0; c < CHUNKS(len); c++) {
+        VFLOAT g = VLOAD(c, dy) * scale_v(scale, c);
+        vg += g;
+        vgx += g * (VLOAD(c, x) - mean);
+    }
+    float sg = vsum(vg), sgx = vsum(vgx);
+    for (ulong i = CHUNKS(len) * VEC; i < len; i++) {
+        float g = dy[i] * scale_s(scale, i);
+        sg += g;
+        sgx += g * (x[i] - mean);
+    }
+    float mg = RMS ? 0.0f : sg / (float)len, mgx = sgx * inv / (float)len;
+    /* dx may alias dy: each element is read before it is written */
+    for (ulong c = 0; c < CHUNKS(len); c++) {
+        VFLOAT xhat = (VLOAD(c, x) - mean) * inv;
+        VFLOAT g = VLOAD(c, dy) * scale_v(scale, c);
+        VSTORE(inv * (g - mg - xhat * mgx), c, dx);
+    }
+    for (ulong i = CHUNKS(len) * VEC; i < len; i++) {
+        float xhat = (x[i] - mean) * inv;
+        dx[i] = inv * (dy[i] * scale_s(scale, i) - mg - xhat * mgx);
+    }
+}
+
+CLNN_DEFINE_GROUP_REDUCE(group_sum_v, VFLOAT, CLNN_SUM)
+
+/* Columns [chunk * VEC, + VEC) of one row, zero past len. */
+inline VFLOAT load_columns(global const float *row, ulong chunk, ulong len)
+{
+    if ((chunk + 1) * VEC <= len) return VLOAD(chunk, row);
+    VFLOAT v = (VFLOAT)(0.0f);
+    for (ulong i = chunk * VEC; i < len; i++) ((float *)&v)[i - chunk * VEC] = row[i];
+    return v;
+}
+
+/* dscale[j] = sum_r dy[r, j] * xhat[r, j], dbias[j] = sum_r dy[r, j]. A work-group
+ * per VEC columns; its items take every WG-th row and the group adds their sums
+ * in a fixed tree, so the result is deterministic. */
 kernel void norm_backward_params(global const float *x, ulong xo, global const float *dy,
                                  ulong dyo, global const float *mean_in, ulong mo,
                                  global const float *inv_in, ulong io, global float *dscale,
                                  ulong dso, global float *dbias, ulong dbo, int want_dscale,
                                  int want_dbias, ulong rows, ulong len)
 {
-    ulong j = get_global_id(0);
-    if (j >= len) return;
-    float ds = 0.0f, db = 0.0f;
-    for (ulong r = 0; r < rows; r++) {
+    local VFLOAT acc[WG];
+    ulong chunk = get_group_id(0);
+    VFLOAT ds = (VFLOAT)(0.0f), db = (VFLOAT)(0.0f);
+    for (ulong r = get_local_id(0); r < rows; r += WG) {
         float mean = RMS ? 0.0f : mean_in[mo + r];
-        float g = dy[dyo + r * len + j];
-        ds += g * (x[xo + r * len + j] - mean) * inv_in[io + r];
+        VFLOAT g = load_columns(dy + dyo + r * len, chunk, len);
+        ds += g * (load_columns(x + xo + r * len, chunk, len) - mean) * inv_in[io + r];
         db += g;
     }
-    if (want_dscale) dscale[dso + j] = ds;
-    if (want_dbias) dbias[dbo + j] = db;
+    ds = group_sum_v(acc, ds, WG);
+    db = group_sum_v(acc, db, WG);
+    if (get_local_id(0) != 0) return;
+    for (ulong i = chunk * VEC; i < len && i < (chunk + 1) * VEC; i++) {
+        if (want_dscale) dscale[dso + i] = ((float *)&ds)[i - chunk * VEC];
+        if (want_dbias) dbias[dbo + i] = ((float *)&db)[i - chunk * VEC];
+    }
 }

@@ -126,9 +126,14 @@ static clnn_status norm_forward(clnn_context_t ctx, const char *fn, int rms, int
         st = check_stat(ctx, fn, &p, stat_desc, mean, mean_offset, "mean", 0);
     if (st == CLNN_SUCCESS)
         st = check_stat(ctx, fn, &p, stat_desc, inv, inv_offset, rms ? "inv_rms" : "inv_std", 0);
+    /* see norm_forward_rows in cl/layernorm.cl for why CPUs get their own kernel;
+     * the suite covers both: PoCL and rusticl take the per-row kernels, oclgrind
+     * (dedicated local memory) the work-group ones */
+    int per_row = !ctx->info.local_mem_is_real;
     cl_kernel k;
     if (st == CLNN_SUCCESS)
-        st = get_kernel(ctx, "norm_forward", rms, scale != NULL, bias != NULL, &k);
+        st = get_kernel(ctx, per_row ? "norm_forward_rows" : "norm_forward", rms, scale != NULL,
+                        bias != NULL, &k);
     if (st != CLNN_SUCCESS) return st;
     ln_arg xa = arg_of(x, x_offset, x), sa = arg_of(scale, scale_offset, x),
            ba = arg_of(bias, bias_offset, x), ya = arg_of(y, y_offset, x),
@@ -137,8 +142,10 @@ static clnn_status norm_forward(clnn_context_t ctx, const char *fn, int rms, int
     st = clnn_set_args(k, CLNN_ARG(xa.buf), CLNN_ARG(xa.off), CLNN_ARG(sa.buf), CLNN_ARG(sa.off),
                        CLNN_ARG(ba.buf), CLNN_ARG(ba.off), CLNN_ARG(ya.buf), CLNN_ARG(ya.off),
                        CLNN_ARG(ma.buf), CLNN_ARG(ma.off), CLNN_ARG(ia.buf), CLNN_ARG(ia.off),
-                       CLNN_ARG(wm), CLNN_ARG(wi), CLNN_ARG(p.len), CLNN_ARG(epsilon));
-    return st == CLNN_SUCCESS ? clnn_enqueue_1d(ctx, k, (size_t)p.rows * ctx->local_size) : st;
+                       CLNN_ARG(wm), CLNN_ARG(wi), CLNN_ARG(p.len), CLNN_ARG(epsilon),
+                       CLNN_ARG(p.rows));
+    if (st != CLNN_SUCCESS) return st;
+    return clnn_enqueue_1d(ctx, k, (size_t)p.rows * (per_row ? 1 : ctx->local_size));
 }
 
 /* The operands of a backward call: buffers (NULL when absent) and byte offsets. */
@@ -178,9 +185,11 @@ static clnn_status norm_backward(clnn_context_t ctx, const char *fn, int rms, in
 {
     ln_plan p;
     clnn_status st = check_backward(ctx, fn, rms, axis, b, &p);
+    int per_row = !ctx->info.local_mem_is_real; /* as in norm_forward */
     cl_kernel kd = NULL, kp = NULL;
     if (st == CLNN_SUCCESS && b->dx.buf)
-        st = get_kernel(ctx, "norm_backward_data", rms, b->scale.buf != NULL, 0, &kd);
+        st = get_kernel(ctx, per_row ? "norm_backward_data_rows" : "norm_backward_data", rms,
+                        b->scale.buf != NULL, 0, &kd);
     if (st == CLNN_SUCCESS && (b->dscale.buf || b->dbias.buf))
         st = get_kernel(ctx, "norm_backward_params", rms, 0, 0, &kp);
     if (st != CLNN_SUCCESS) return st;
@@ -199,7 +208,8 @@ static clnn_status norm_backward(clnn_context_t ctx, const char *fn, int rms, in
                            CLNN_ARG(ds.off), CLNN_ARG(db.buf), CLNN_ARG(db.off),
                            CLNN_ARG(want_ds), CLNN_ARG(want_db), CLNN_ARG(p.rows),
                            CLNN_ARG(p.len));
-        if (st == CLNN_SUCCESS) st = clnn_enqueue_1d(ctx, kp, (size_t)p.len);
+        size_t chunks = ((size_t)p.len + ctx->vector_width - 1) / ctx->vector_width;
+        if (st == CLNN_SUCCESS) st = clnn_enqueue_1d(ctx, kp, chunks * ctx->local_size);
     }
     if (kd && st == CLNN_SUCCESS) {
         ln_arg sc = arg_of(b->scale.buf, b->scale.offset, any),
@@ -208,8 +218,9 @@ static clnn_status norm_backward(clnn_context_t ctx, const char *fn, int rms, in
                            CLNN_ARG(dy.off), CLNN_ARG(sc.buf), CLNN_ARG(sc.off),
                            CLNN_ARG(mean.buf), CLNN_ARG(mean.off), CLNN_ARG(inv.buf),
                            CLNN_ARG(inv.off), CLNN_ARG(dx.buf), CLNN_ARG(dx.off),
-                           CLNN_ARG(p.len));
-        if (st == CLNN_SUCCESS) st = clnn_enqueue_1d(ctx, kd, (size_t)p.rows * ctx->local_size);
+                           CLNN_ARG(p.len), CLNN_ARG(p.rows));
+        if (st == CLNN_SUCCESS)
+            st = clnn_enqueue_1d(ctx, kd, (size_t)p.rows * (per_row ? 1 : ctx->local_size));
     }
     return st;
 }
