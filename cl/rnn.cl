@@ -3,12 +3,16 @@
  * linear_before_reset), -DACT (simple RNN activation, common.clh).
  *
  * Buffers (offsets in elements):
- *   xw   projected inputs X W^T, row (t, n) at (t*N + n) * xw_ld
+ *   rows (t, n) of xw, the reserve and the gate gradients sit at row
+ *        t * x_ts + n * x_ns: x's own order, time-major (N, 1) or batch-major (1, T)
+ *   xw   projected inputs X W^T, row r at r * xw_ld
  *   hr   [N, G*H] recurrent GEMM result of this step
  *   rs   reserve record per (t, n), S floats: gates (activated) [G*H], h_{t-1} [H],
  *        then LSTM c_t, c_{t-1}; GRU lbr=1 Rh h + Rbh, lbr=0 r.h_{t-1}
  * Step s of a direction handles time t = s (reverse: len - 1 - s) of each entry;
- * entries with s >= len write zeros at time s (their padding). */
+ * entries with s >= len write zeros at time s (their padding). The running states
+ * and y use explicit strides (`_ns` per batch entry, `_tstride` per time step), so
+ * one kernel serves both layouts and the stack's intermediate outputs. */
 #define CELL_RNN 0
 #define CELL_LSTM 1
 #define CELL_GRU 2
@@ -43,13 +47,14 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
 }
 
 #define FWD_ARGS                                                                        \
-    global const int *lens, ulong lens_off, int has_lens, int T, int N, int H, int s, int reverse,      \
-        global const float *xw, ulong xw_off, ulong xw_ld, global float *hr, ulong hr_off, \
-        global const float *b, ulong b_off, int has_b, global const float *p,           \
-        ulong p_off, int has_p, global float *hs, ulong hs_off, global float *cs,       \
-        ulong cs_off, global float *y, ulong y_off, ulong y_tstride, int has_y,         \
-        global float *rs, ulong rs_off, int has_rs, float clip, global float *tmp,          \
-        ulong tmp_off
+    global const int *lens, ulong lens_off, int has_lens, int T, int N, int H, int s,   \
+        int reverse, ulong x_ts, ulong x_ns, global const float *xw, ulong xw_off,      \
+        ulong xw_ld, global float *hr, ulong hr_off, global const float *b,             \
+        ulong b_off, int has_b, global const float *p, ulong p_off, int has_p,          \
+        global float *hs, ulong hs_off, ulong hs_ns, global float *cs, ulong cs_off,    \
+        ulong cs_ns, global float *y, ulong y_off, ulong y_tstride, ulong y_ns,         \
+        int has_y, global float *rs, ulong rs_off, int has_rs, float clip,              \
+        global float *tmp, ulong tmp_off
 
 /* Shared by the forward and backward step kernels: the work-item's entry n and
  * unit j, its sequence length, and the time t and row of step s; an entry past its
@@ -65,7 +70,7 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
         return;                                                                         \
     }                                                                                   \
     int t = reverse ? len - 1 - s : s;                                                  \
-    ulong row = (ulong)t * N + n
+    ulong row = (ulong)t * x_ts + n * x_ns
 
 /* Common prologue: n, j, the entry's length and time; pads and returns when the
  * entry is past its end. */
@@ -81,13 +86,14 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
     global float *rec = rs + rs_off + row * S;                                          \
     b += b_off;                                                                         \
     p += p_off;                                                                         \
-    float hp = hs[hs_off + idx]
+    float hp = hs[hs_off + n * hs_ns + j]
 
 #define FWD_PAD                                                                         \
     do {                                                                                \
-        if (has_y) y[y_off + s * y_tstride + n * H + j] = 0.0f;                         \
+        if (has_y) y[y_off + s * y_tstride + n * y_ns + j] = 0.0f;                      \
         if (has_rs)                                                                     \
-            for (int q = 0; q < S / H; q++) rs[rs_off + ((ulong)s * N + n) * S + q * H + j] = 0.0f; \
+            for (int q = 0; q < S / H; q++)                                             \
+                rs[rs_off + ((ulong)s * x_ts + n * x_ns) * S + q * H + j] = 0.0f;       \
         tmp[idx] = 0.0f;                                                                \
     } while (0)
 
@@ -114,7 +120,7 @@ kernel void rnn_forward_step(FWD_ARGS)
 #endif
     float h;
 #if CELL == CELL_LSTM
-    float cp = cs[cs_off + idx];
+    float cp = cs[cs_off + n * cs_ns + j];
     float pi = 0.0f, po = 0.0f, pf = 0.0f;
     if (has_p) {
         pi = p[j];
@@ -127,7 +133,7 @@ kernel void rnn_forward_step(FWD_ARGS)
     float c = f * cp + i * g;
     float o = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 1, j) + po * c, clip));
     h = o * tanh(c);
-    cs[cs_off + idx] = c;
+    cs[cs_off + n * cs_ns + j] = c;
     if (has_rs) {
         rec[j] = i;
         rec[H + j] = o;
@@ -158,28 +164,29 @@ kernel void rnn_forward_step(FWD_ARGS)
     if (has_rs) rec[j] = h;
 #endif
     if (has_rs) rec[GH + j] = hp;
-    hs[hs_off + idx] = h;
-    if (has_y) y[y_off + t * y_tstride + n * H + j] = h;
+    hs[hs_off + n * hs_ns + j] = h;
+    if (has_y) y[y_off + t * y_tstride + n * y_ns + j] = h;
 }
 
 /* ------------------------------------------------------------------ backward */
 
 #define BWD_ARGS                                                                        \
-    global const int *lens, ulong lens_off, int has_lens, int T, int N, int H, int s, int reverse,      \
-        global const float *rs, ulong rs_off, global const float *p, ulong p_off,       \
-        int has_p, global const float *dy, ulong dy_off, ulong dy_tstride, int has_dy,  \
+    global const int *lens, ulong lens_off, int has_lens, int T, int N, int H, int s,   \
+        int reverse, ulong x_ts, ulong x_ns, global const float *rs, ulong rs_off,      \
+        global const float *p, ulong p_off, int has_p, global const float *dy,          \
+        ulong dy_off, ulong dy_tstride, ulong dy_ns, int has_dy,                        \
         global const float *dhy, ulong dhy_off, int has_dhy, global const float *dcy,   \
-        ulong dcy_off, int has_dcy, global float *rec, ulong rec_off, global float *dcs,     \
-        ulong dcs_off,                                                                  \
-        global float *dgw, ulong dgw_off, ulong dg_ld, global float *dgr, ulong dgr_off, \
-        global float *dgs, ulong dgs_off, global float *tmp, ulong tmp_off, float clip
+        ulong dcy_off, int has_dcy, ulong st_ns, global float *rec, ulong rec_off,      \
+        global float *dcs, ulong dcs_off, global float *dgw, ulong dgw_off,             \
+        ulong dg_ld, global float *dgr, ulong dgr_off, global float *dgs,               \
+        ulong dgs_off, global float *tmp, ulong tmp_off, float clip
 
 /* Zeros this entry's gradient rows at padded time s and its recurrent rows. */
 #define BWD_PAD                                                                         \
     do {                                                                                \
         for (int g = 0; g < G; g++) {                                                   \
-            dgw[dgw_off + ((ulong)s * N + n) * dg_ld + g * H + j] = 0.0f;               \
-            dgr[dgr_off + ((ulong)s * N + n) * dg_ld + g * H + j] = 0.0f;               \
+            dgw[dgw_off + ((ulong)s * x_ts + n * x_ns) * dg_ld + g * H + j] = 0.0f;     \
+            dgr[dgr_off + ((ulong)s * x_ts + n * x_ns) * dg_ld + g * H + j] = 0.0f;     \
             dgs[n * GH + g * H + j] = 0.0f;                                             \
         }                                                                               \
         rec[idx] = 0.0f;                                                                \
@@ -201,8 +208,8 @@ kernel void rnn_forward_step(FWD_ARGS)
     global float *gr = dgr + dgr_off + row * dg_ld;                                     \
     global float *gs = dgs + n * GH;                                                    \
     p += p_off;                                                                         \
-    float dh = s == len - 1 ? (has_dhy ? dhy[dhy_off + idx] : 0.0f) : rec[idx];         \
-    if (has_dy) dh += dy[dy_off + t * dy_tstride + n * H + j]
+    float dh = s == len - 1 ? (has_dhy ? dhy[dhy_off + n * st_ns + j] : 0.0f) : rec[idx]; \
+    if (has_dy) dh += dy[dy_off + t * dy_tstride + n * dy_ns + j]
 
 #define PUT_GATE(g, vw, vr)                                                             \
     do {                                                                                \
@@ -240,7 +247,7 @@ kernel void rnn_backward_step(BWD_ARGS)
         po = p[H + j];
         pf = p[2 * H + j];
     }
-    float dc = s == len - 1 ? (has_dcy ? dcy[dcy_off + idx] : 0.0f) : dcs[idx];
+    float dc = s == len - 1 ? (has_dcy ? dcy[dcy_off + n * st_ns + j] : 0.0f) : dcs[idx];
     float tc = tanh(c);
     float dpo = dh * tc * o * (1.0f - o) * keep_s(o, clip);
     dc += dh * o * (1.0f - tc * tc) + dpo * po;
@@ -279,7 +286,7 @@ kernel void rnn_backward_step(BWD_ARGS)
 /* Gradients of the initial states: the carry after step 0, or the final-state
  * gradient itself for entries of length 0. */
 kernel void rnn_state_grad(global const int *lens, ulong lens_off, int has_lens, int N,
-                           int H, global const float *rec, ulong rec_off,
+                           int H, ulong st_ns, global const float *rec, ulong rec_off,
                            global const float *dcs, ulong dcs_off,
                            global const float *dhy, ulong dhy_off, int has_dhy,
                            global const float *dcy, ulong dcy_off, int has_dcy,
@@ -289,9 +296,32 @@ kernel void rnn_state_grad(global const int *lens, ulong lens_off, int has_lens,
     int idx = get_global_id(0);
     if (idx >= N * H) return;
     int n = idx / H;
+    ulong e = n * st_ns + idx - n * H; /* (n, j) in the strided state tensors */
     int empty = has_lens && lens[lens_off + n] == 0;
-    if (has_dh0) dh0[dh0_off + idx] = empty ? (has_dhy ? dhy[dhy_off + idx] : 0.0f) : rec[rec_off + idx];
-    if (has_dc0) dc0[dc0_off + idx] = empty ? (has_dcy ? dcy[dcy_off + idx] : 0.0f) : dcs[dcs_off + idx];
+    if (has_dh0)
+        dh0[dh0_off + e] = empty ? (has_dhy ? dhy[dhy_off + e] : 0.0f) : rec[rec_off + idx];
+    if (has_dc0)
+        dc0[dc0_off + e] = empty ? (has_dcy ? dcy[dcy_off + e] : 0.0f) : dcs[dcs_off + idx];
+}
+
+/* lens[off .. off + count) = v[0 .. count): the sequence lengths, 16 per launch. */
+kernel void rnn_store_lens(global int *lens, ulong off, int count, int16 v)
+{
+    int i = get_global_id(0);
+    int vals[16];
+    vstore16(v, 0, vals);
+    if (i < count) lens[off + i] = vals[i];
+}
+
+/* The running state [N, H] (rows dst_ns apart) from h0 / c0 (rows src_ns apart),
+ * or zeros without them. */
+kernel void rnn_state_init(int N, int H, global const float *src, ulong src_off, ulong src_ns,
+                           int has_src, global float *dst, ulong dst_off, ulong dst_ns)
+{
+    int idx = get_global_id(0);
+    if (idx >= N * H) return;
+    int n = idx / H, j = idx - n * H;
+    dst[dst_off + n * dst_ns + j] = has_src ? src[src_off + n * src_ns + j] : 0.0f;
 }
 
 /* db [D, 2GH]: column sums over the rows (t, n) of dG (W side, then R side). */

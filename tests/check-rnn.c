@@ -3,6 +3,7 @@
  * central finite differences of that reference; long sequences; bad input. */
 #include "gradcheck.h"
 #include "harness.h"
+#include "rnn-operands.h"
 #include "ref/ref.h"
 
 #include <math.h>
@@ -72,45 +73,11 @@ static void reference(const double *in, double *out, void *params)
                     out + s->y, s->yc ? out + s->y + s->yh : NULL);
 }
 
-typedef struct dev_t_ {
-    clnn_tensor_desc desc;
-    clnn_rnn_tensor t;
-} dev_tensor;
-
-/* A device operand at element offset `off` holding host[0 .. n) (NULL: NaN). */
-static clnn_rnn_tensor *operand(dev_tensor *d, const float *host, size_t n, size_t off,
-                                int rank, const int64_t *dims)
-{
-    float *buf = harness_alloc((n + off) * sizeof *buf);
-    for (size_t i = 0; i < n + off; i++) buf[i] = NAN;
-    if (host) memcpy(buf + off, host, n * sizeof *buf);
-    d->desc = harness_desc(rank, dims);
-    d->t.desc = &d->desc;
-    d->t.mem = harness_upload(buf, (n + off) * sizeof *buf);
-    d->t.offset = off * 4;
-    return &d->t;
-}
-
-static float *download(const clnn_rnn_tensor *t, size_t n)
-{
-    float *h = harness_alloc(n * sizeof *h);
-    harness_download(t->mem, t->offset, h, n * 4);
-    return h;
-}
-
-/* Scratch memory filled with NaN: catches reads of never-written data, and
- * oclgrind then sees initialized buffers. */
-static cl_mem scratch(size_t bytes)
-{
-    float *h = harness_alloc(bytes);
-    for (size_t i = 0; i < bytes / 4; i++) h[i] = NAN;
-    return harness_upload(h, bytes);
-}
-
 static clnn_rnn_desc desc_of(const cfg *c)
 {
-    clnn_rnn_desc d = {c->mode, (int)c->H, c->dir,
-                       c->relu ? CLNN_ACTIVATION_RELU : CLNN_ACTIVATION_TANH, c->lbr, c->clip};
+    clnn_rnn_desc d = {.mode = c->mode, .hidden_size = (int)c->H, .direction = c->dir,
+                       .activation = c->relu ? CLNN_ACTIVATION_RELU : CLNN_ACTIVATION_TANH,
+                       .linear_before_reset = c->lbr, .clip = c->clip};
     return d;
 }
 
@@ -269,7 +236,8 @@ START_TEST(long_sequence_stays_finite)
     clnn_rnn_tensor *dy = operand(&v[4], ones, T * N * H, 0, 4, (int64_t[]){Ti, 1, 2, 4});
     clnn_rnn_tensor *dx = operand(&v[5], NULL, T * N * I, 0, 3, (int64_t[]){Ti, 2, 3});
     clnn_rnn_tensor *dr = operand(&v[6], NULL, G * H * H, 0, 3, (int64_t[]){1, GH, 4});
-    clnn_rnn_desc rd = {modes[_i], 4, FWD, CLNN_ACTIVATION_TANH, 0, 0};
+    clnn_rnn_desc rd = {.mode = modes[_i], .hidden_size = 4, .direction = FWD,
+                        .activation = CLNN_ACTIVATION_TANH};
     size_t wsb, rsb;
     clnn_context_t ctx = harness_ctx();
     harness_expect_ok(clnn_rnn_workspace_size(ctx, &rd, x->desc, &wsb));
@@ -299,7 +267,8 @@ START_TEST(bad_input_is_rejected)
     clnn_rnn_tensor *w2 = operand(&v[4], sentinel, 48, 0, 3, (int64_t[]){2, 8, 3});
     clnn_rnn_tensor *r3 = operand(&v[5], sentinel, 24, 0, 3, (int64_t[]){1, 8, 3});
     clnn_rnn_tensor *bad_b = operand(&v[6], sentinel, 8, 0, 2, (int64_t[]){1, 8});
-    clnn_rnn_desc rd = {LSTM, 2, FWD, CLNN_ACTIVATION_TANH, 0, 0};
+    clnn_rnn_desc rd = {.mode = LSTM, .hidden_size = 2, .direction = FWD,
+                        .activation = CLNN_ACTIVATION_TANH};
     size_t wsb, rsb;
     harness_expect_ok(clnn_rnn_workspace_size(ctx, &rd, x->desc, &wsb));
     harness_expect_ok(clnn_rnn_reserve_size(ctx, &rd, x->desc, &rsb));

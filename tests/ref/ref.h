@@ -119,6 +119,21 @@ typedef struct ref_rnn {
 void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const double *r,
                      const double *b, const double *pp, const double *h0, const double *c0,
                      double *y, double *yh, double *yc);
+/* A stack of L such layers (layer.I: layer 0's input width), batch-major or
+ * time-major as clnn_rnn_desc, with dropout `ratio` (0: none) between layers
+ * using the Philox masks documented in include/clnn/rnn.h. w r b pp: arrays of
+ * L (b, pp may be NULL); states [L*D, N, H] (batch-major [N, L*D, H]). */
+typedef struct ref_rnn_stack {
+    ref_rnn layer;
+    size_t L;
+    int batch_major;
+    double ratio;
+    uint64_t seed, offset;
+} ref_rnn_stack;
+void ref_rnn_stack_forward(const ref_rnn_stack *s, const double *x, const double *const *w,
+                           const double *const *r, const double *const *b,
+                           const double *const *pp, const double *h0, const double *c0,
+                           double *y, double *yh, double *yc);
 
 /* ---- attention family: layer / RMS norm (tests/ref/layernorm.c), x as [rows, len].
  * scale / bias may be NULL (1 / 0); mean / inv may be NULL (not returned). RMS

@@ -2,6 +2,7 @@
 #include "ref.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double sigm(double x) { return 1 / (1 + exp(-x)); }
@@ -96,4 +97,71 @@ void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const d
             }
         }
     }
+}
+
+/* [A, B, C] -> [B, A, C]. */
+static void swap01(const double *src, size_t A, size_t B, size_t C, double *dst)
+{
+    for (size_t a = 0; a < A; a++)
+        for (size_t b = 0; b < B; b++)
+            memcpy(dst + (b * A + a) * C, src + (a * B + b) * C, C * sizeof *dst);
+}
+
+void ref_rnn_stack_forward(const ref_rnn_stack *s, const double *x, const double *const *w,
+                           const double *const *r, const double *const *b,
+                           const double *const *pp, const double *h0, const double *c0,
+                           double *y, double *yh, double *yc)
+{
+    ref_rnn p = s->layer;
+    size_t T = p.T, N = p.N, H = p.H, D = p.D, L = s->L, DH = D * H, tn = T * N;
+    size_t nst = D * N * H, LD = L * D;
+    double *in = malloc(tn * (p.I > DH ? p.I : DH) * sizeof *in);
+    double *out = malloc(tn * DH * sizeof *out);
+    double *st[4], *ly[4]; /* h0 c0 (time-major) and y_h y_c of one layer */
+    for (int k = 0; k < 4; k++) st[k] = malloc(LD * N * H * sizeof(double));
+    int *mask = malloc(tn * DH * sizeof *mask);
+    /* Everything time-major inside; batch-major only reorders rows. */
+    if (s->batch_major) {
+        swap01(x, N, T, p.I, in);
+        if (h0) swap01(h0, N, LD, H, st[0]);
+        if (c0) swap01(c0, N, LD, H, st[1]);
+    } else {
+        memcpy(in, x, tn * p.I * sizeof *in);
+        if (h0) memcpy(st[0], h0, LD * N * H * sizeof(double));
+        if (c0) memcpy(st[1], c0, LD * N * H * sizeof(double));
+    }
+    for (size_t l = 0; l < L; l++) {
+        p.I = l ? DH : s->layer.I;
+        ly[0] = st[2] + l * nst;
+        ly[1] = st[3] + l * nst;
+        ref_rnn_forward(&p, in, w[l], r[l], b ? b[l] : NULL, pp ? pp[l] : NULL,
+                        h0 ? st[0] + l * nst : NULL, c0 ? st[1] + l * nst : NULL, out, ly[0],
+                        ly[1]);
+        if (l + 1 == L) break;
+        /* next input [T, N, D*H], dropped with the mask of the layer's output in
+         * x's row order */
+        if (s->ratio > 0)
+            ref_dropout_mask(s->seed, s->offset + l * tn * DH, tn * DH, (float)s->ratio, mask);
+        for (size_t t = 0; t < T; t++)
+            for (size_t n = 0; n < N; n++)
+                for (size_t k = 0; k < DH; k++) {
+                    size_t row = s->batch_major ? n * T + t : t * N + n, d = k / H;
+                    double v = out[((t * D + d) * N + n) * H + k - d * H];
+                    if (s->ratio > 0) v = mask[row * DH + k] ? v / (1 - s->ratio) : 0;
+                    in[(t * N + n) * DH + k] = v;
+                }
+    }
+    if (s->batch_major) {
+        swap01(out, T * D, N, H, y);
+        if (yh) swap01(st[2], LD, N, H, yh);
+        if (yc) swap01(st[3], LD, N, H, yc);
+    } else {
+        memcpy(y, out, tn * DH * sizeof *y);
+        if (yh) memcpy(yh, st[2], LD * N * H * sizeof *yh);
+        if (yc) memcpy(yc, st[3], LD * N * H * sizeof *yc);
+    }
+    for (int k = 0; k < 4; k++) free(st[k]);
+    free(in);
+    free(out);
+    free(mask);
 }
