@@ -5,10 +5,11 @@ set -e
 cd "$(dirname "$0")"
 
 # Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check, zlib; rusticl and
-# oclgrind for the device matrix in CI; the Fashion-MNIST data set for the demo.
+# oclgrind for the device matrix in CI; the Fashion-MNIST data set for the demo;
+# OpenBLAS as clnn-bench's GEMM reference.
 PACKAGES="build-essential pkg-config autoconf automake libtool autoconf-archive \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev check clinfo \
-zlib1g-dev mesa-opencl-icd oclgrind dataset-fashion-mnist"
+zlib1g-dev mesa-opencl-icd oclgrind dataset-fashion-mnist libopenblas-dev"
 
 install_deps=yes
 for arg in "$@"; do

@@ -9,7 +9,12 @@ second is "nan" where there is no backward), or "error TEXT". Times are medians 
 ops: gemm (m, n, k), conv2d (n, c, h, w, k, kh, kw, stride, pad, groups),
 maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same), lstm / gru / rnn
 (t, n, input, hidden; one layer, sequence-major), attention (n, h, t, d:
-matmul-softmax-matmul), layernorm (rows, features).
+matmul-softmax-matmul; with fused=1 F.scaled_dot_product_attention, PyTorch's own
+fused kernel, which never stores the T x T scores), layernorm (rows, features), softmax (rows, features; over
+the last axis), conv_transpose2d (n, c, h, w, k, kh, kw, stride, pad), train_mlp and
+train_cnn (n: one Adam training step of the seed MLP 784-128-10 or the seed CNN of
+examples/mnist-cnn.c on a batch of n 28x28 images, sparse cross-entropy from
+logits; the step's time is the "forward" figure, the second is nan).
 """
 import argparse
 import statistics
@@ -49,6 +54,34 @@ def training_pair(torch, forward):
     return inference, train
 
 
+def seed_model(torch, op):
+    """The seed MLP or the seed CNN (examples/mnist-mlp.c, examples/mnist-cnn.c)."""
+    nn = torch.nn
+    if op == "train_mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(),
+        nn.Linear(64 * 3 * 3, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def train_step(torch, op, n, rand, g):
+    """One Adam step on a batch of n images: the closure clnn-bench's train-step
+    suite times beside clnn_model_train_on_batch."""
+    model = seed_model(torch, op)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    x = rand(n, 1, 28, 28)
+    y = torch.randint(0, 10, (n,), generator=g)
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
 def make_case(torch, case):
     """Returns (forward, forward_backward or None) closures for one case."""
     op = case["op"]
@@ -82,8 +115,21 @@ def make_case(torch, case):
         shape = (case["n"], case["h"], case["t"], case["d"])
         q, k, v = rand(*shape, grad=True), rand(*shape, grad=True), rand(*shape, grad=True)
         scale = case["d"] ** -0.5
+        if case.get("fused", 0):
+            return training_pair(torch, lambda: F.scaled_dot_product_attention(q, k, v))
         return training_pair(torch, lambda: torch.matmul(
             torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, dim=-1), v))
+    if op == "softmax":
+        x = rand(case["rows"], case["features"], grad=True)
+        return training_pair(torch, lambda: torch.softmax(x, dim=-1))
+    if op == "conv_transpose2d":
+        x = rand(case["n"], case["c"], case["h"], case["w"], grad=True)
+        w = rand(case["c"], case["k"], case["kh"], case["kw"], grad=True)
+        b = rand(case["k"], grad=True)
+        return training_pair(torch, lambda: F.conv_transpose2d(
+            x, w, b, stride=case["stride"], padding=case["pad"]))
+    if op in ("train_mlp", "train_cnn"):
+        return train_step(torch, op, case["n"], rand, g), None
     if op == "layernorm":
         x = rand(case["rows"], case["features"], grad=True)
         norm = torch.nn.LayerNorm(case["features"], eps=1e-6)

@@ -4,6 +4,7 @@
  * This umbrella header includes every public part of the library:
  *   clnn/core.h  status codes, errors, logging, devices, contexts, tensors
  *   clnn/ops.h   primitives: GEMM, element-wise operations
+ *   clnn/profile.h  per-kernel device times (CLNN_PROFILE)
  *
  * Link with `pkg-config --libs clnn`.
  */
@@ -14,5 +15,7 @@
 #include <clnn/ops.h>
 #include <clnn/data.h>
 #include <clnn/model.h>
+#include <clnn/profile.h>
+#include <clnn/tuning.h>
 
 #endif /* CLNN_H */

@@ -10,23 +10,39 @@ const char bench_prog[] = "clnn-bench";
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: %s SUITE [--device SPEC] [--repeat N] [--json] [--torch PATH]\n"
+            "Usage: %s SUITE [--device SPEC] [--repeat N] [--json] [--json-file PATH]\n"
+            "       [--torch PATH]\n"
+            "       %s --tune gemm [--device SPEC] [--budget N] [--dry-run]\n"
             "\n"
             "  gemm     GEMM 256^3, 1024^3 and 64x3136x576 (conv-shaped): clnn's time,\n"
             "           GFLOPS and %% of the measured peak, beside CLBlast with its\n"
-            "           default parameters; checks 256^3 against a CPU reference\n"
+            "           default parameters and OpenBLAS (when built in); checks 256^3\n"
+            "           against a CPU reference\n"
             "  conv     convolution layers, forward and forward+backward, beside PyTorch\n"
+            "  convtranspose  the DCGAN generator's transposed convolutions, beside PyTorch\n"
             "  pool     max and average pooling, as bandwidth, beside PyTorch\n"
-            "  rnn      LSTM, GRU and RNN over a sequence, forward and BPTT, beside PyTorch\n"
+            "  softmax  softmax over the last axis, as bandwidth, beside PyTorch\n"
+            "  lstm, gru, rnn  one recurrent layer over a sequence, forward and BPTT,\n"
+            "           beside PyTorch (rnn: the simple tanh RNN)\n"
             "  attention  scaled dot-product attention (T 256, 1024), beside PyTorch\n"
             "  layernorm  layer normalization over 512 and 768 features, as bandwidth\n"
+            "  train-step  one training step of the seed MLP and seed CNN (batch 32, 128)\n"
+            "           beside PyTorch, with the time inside and outside kernels\n"
             "  startup  new-process cost up to a first GEMM, with cold then warm caches\n"
+            "  all      every suite above, each in its own process, %d runs per shape\n"
             "\n"
-            "  --device SPEC  \"P:D\" or part of a platform/device name (as CLNN_DEVICE)\n"
-            "  --repeat N     timed runs per shape, median reported (default 10)\n"
-            "  --json         print JSON instead of a table\n"
-            "  --torch PATH   the PyTorch reference script (default: bench/torch_ref.py)\n",
-            bench_prog);
+            "  --device SPEC    \"P:D\" or part of a platform/device name (as CLNN_DEVICE)\n"
+            "  --repeat N       timed runs per shape, median reported (default 10)\n"
+            "  --json           print JSON instead of Markdown tables\n"
+            "  --json-file PATH also write the JSON to PATH\n"
+            "  --torch PATH     the PyTorch reference script (default: bench/torch_ref.py)\n"
+            "\n"
+            "  --tune gemm      search CLBlast's Xgemm parameters on the device, check each\n"
+            "                   set against a CPU reference, and save the fastest in the\n"
+            "                   tuning database (clnn/tuning.h) that later runs use\n"
+            "  --budget N       parameter sets to try after the one in effect (default %d)\n"
+            "  --dry-run        search and report, but save nothing\n",
+            bench_prog, bench_prog, BENCH_ALL_REPEAT, BENCH_TUNE_BUDGET);
 }
 
 /* Options after the command; 0 ok, -1 bad usage (reported). */
@@ -37,6 +53,21 @@ static int parse_options(int argc, char **argv, int first, bench_options *o)
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(arg, "--json") == 0) {
             o->json = 1;
+        } else if (strcmp(arg, "--json-file") == 0 && value) {
+            o->json_file = value;
+            i++;
+        } else if (strcmp(arg, "--dry-run") == 0) {
+            o->tune_dry_run = 1;
+        } else if (strcmp(arg, "--budget") == 0 && value) {
+            char *end;
+            long n = strtol(value, &end, 10);
+            if (*end || n < 0 || n > 10000) {
+                fprintf(stderr, "%s: --budget wants a count from 0 to 10000, not '%s'\n",
+                        bench_prog, value);
+                return -1;
+            }
+            o->tune_budget = (int)n;
+            i++;
         } else if (strcmp(arg, "--torch") == 0 && value) {
             o->torch = value;
             i++;
@@ -52,6 +83,7 @@ static int parse_options(int argc, char **argv, int first, bench_options *o)
                 return -1;
             }
             o->repeat = (int)n;
+            o->repeat_given = 1;
             i++;
         } else {
             fprintf(stderr, "%s: unknown or incomplete option '%s'\n", bench_prog, arg);
@@ -74,11 +106,22 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(bench_options *o);
-    } suites[] = {{"gemm", bench_gemm}, {"conv", bench_conv}, {"pool", bench_pool},
-                  {"rnn", bench_rnn},
-                  {"attention", bench_attention}, {"layernorm", bench_layernorm}};
-    bench_options o = {NULL, 10, 0, NULL, 2};
-    int known = strcmp(command, "startup") == 0;
+    } suites[] = {{"gemm", bench_gemm},           {"conv", bench_conv},
+                  {"convtranspose", bench_convtranspose}, {"pool", bench_pool},
+                  {"softmax", bench_softmax},     {"lstm", bench_lstm},
+                  {"gru", bench_gru},             {"rnn", bench_rnn},
+                  {"attention", bench_attention}, {"layernorm", bench_layernorm},
+                  {"train-step", bench_train_step}};
+    bench_options o = {NULL, 10, 0, NULL, 2, NULL, 0, BENCH_TUNE_BUDGET, 0};
+    if (strcmp(command, "--tune") == 0) {
+        const char *suite = argc > 2 ? argv[2] : "";
+        if (!*suite || parse_options(argc, argv, 3, &o) != 0) {
+            usage(stderr);
+            return 2;
+        }
+        return bench_tune(&o, suite);
+    }
+    int known = strcmp(command, "startup") == 0 || strcmp(command, "all") == 0;
     int (*run)(bench_options *) = NULL;
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
         if (strcmp(command, suites[i].name) == 0) run = suites[i].run;
@@ -88,5 +131,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return run ? run(&o) : bench_startup(&o, argv[0]);
+    if (run) return run(&o);
+    if (strcmp(command, "all") == 0) {
+        if (!o.repeat_given) o.repeat = BENCH_ALL_REPEAT;
+        return bench_all(&o, argv[0]);
+    }
+    return bench_startup(&o, argv[0]);
 }

@@ -31,7 +31,8 @@ static void choose_kernel_defaults(struct clnn_context *c)
 
 /* Builds the context around an existing cl_context/queue (references taken). */
 static clnn_status finish_create(cl_context cl_ctx, cl_command_queue queue,
-                                 const clnn_device_info *info, clnn_context_t *out)
+                                 const clnn_device_info *info, bool adopted,
+                                 clnn_context_t *out)
 {
     struct clnn_context *c = calloc(1, sizeof *c);
     if (!c) return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "context: out of memory");
@@ -48,9 +49,11 @@ static clnn_status finish_create(cl_context cl_ctx, cl_command_queue queue,
         c->cache_dir = NULL;
     }
     bool strings_ok = !env->kernel_dir || c->kernel_dir;
-    clnn_status st = strings_ok ? clnn_handle_register(c)
+    clnn_status st = strings_ok ? clnn_profile_attach(c, adopted)
                                 : clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "context: out of memory");
+    if (st == CLNN_SUCCESS) st = clnn_handle_register(c);
     if (st != CLNN_SUCCESS) {
+        free(c->profile);
         free(c->cache_dir);
         free(c->kernel_dir);
         free(c);
@@ -75,12 +78,14 @@ clnn_status clnn_context_create_on(const char *spec, clnn_context_t *ctx)
                                      (cl_context_properties)info.platform, 0};
     cl_context cl_ctx = clCreateContext(props, 1, &info.device, NULL, NULL, &err);
     if (!cl_ctx) return clnn_fail_cl(err, "clCreateContext");
-    cl_command_queue queue = clCreateCommandQueue(cl_ctx, info.device, 0, &err);
+    cl_command_queue_properties qprops =
+        clnn_env_get()->profile ? CL_QUEUE_PROFILING_ENABLE : 0;
+    cl_command_queue queue = clCreateCommandQueue(cl_ctx, info.device, qprops, &err);
     if (!queue) {
         clReleaseContext(cl_ctx);
         return clnn_fail_cl(err, "clCreateCommandQueue");
     }
-    st = finish_create(cl_ctx, queue, &info, ctx);
+    st = finish_create(cl_ctx, queue, &info, false, ctx);
     if (st != CLNN_SUCCESS) {
         clReleaseCommandQueue(queue);
         clReleaseContext(cl_ctx);
@@ -138,7 +143,7 @@ clnn_status clnn_context_adopt(cl_context cl_ctx, cl_command_queue queue,
     locate_indices(&info);
     clRetainContext(cl_ctx);
     clRetainCommandQueue(queue);
-    st = finish_create(cl_ctx, queue, &info, ctx);
+    st = finish_create(cl_ctx, queue, &info, true, ctx);
     if (st != CLNN_SUCCESS) {
         clReleaseCommandQueue(queue);
         clReleaseContext(cl_ctx);
@@ -151,6 +156,7 @@ void clnn_context_destroy(clnn_context_t ctx)
     if (!ctx || !clnn_handle_is_live(ctx)) return;
     clnn_handle_unregister(ctx);
     clFinish(ctx->queue);
+    clnn_profile_detach(ctx);
     /* CLBlast caches programs per cl_context process-wide; drop them before the
      * context goes, or they outlive it (a leak, and a crash in oclgrind). This also
      * clears other contexts' entries, which CLBlast rebuilds from its binary cache
@@ -188,5 +194,6 @@ clnn_status clnn_context_finish(clnn_context_t ctx)
     clnn_status st = clnn_context_check(ctx, "clnn_context_finish");
     if (st != CLNN_SUCCESS) return st;
     cl_int err = clFinish(ctx->queue);
+    clnn_profile_flush(ctx);
     return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clFinish");
 }

@@ -102,9 +102,12 @@ clnn_status clnn_gemm(clnn_context_t ctx, clnn_transpose trans_a, clnn_transpose
     describe_operands(ops, trans_a, trans_b, m, n, k);
     clnn_status st = check_gemm(ctx, trans_a, trans_b, m, n, k, ops, 1, fn);
     if (st != CLNN_SUCCESS) return st;
+    cl_event begin = clnn_profile_mark(ctx), event = NULL;
     CLBlastStatusCode code = CLBlastSgemm(
         CLBlastLayoutRowMajor, to_clblast(trans_a), to_clblast(trans_b), m, n, k, alpha, a,
-        a_offset / 4, lda, b, b_offset / 4, ldb, beta, c, c_offset / 4, ldc, &ctx->queue, NULL);
+        a_offset / 4, lda, b, b_offset / 4, ldb, beta, c, c_offset / 4, ldc, &ctx->queue,
+        CLNN_PROFILE_EVENT(ctx, &event));
+    clnn_profile_record_span(ctx, "CLBlast sgemm", begin, event);
     return clblast_status(code, fn);
 }
 
@@ -122,10 +125,12 @@ clnn_status clnn_gemm_strided_batched(clnn_context_t ctx, clnn_transpose trans_a
     describe_operands(ops, trans_a, trans_b, m, n, k);
     clnn_status st = check_gemm(ctx, trans_a, trans_b, m, n, k, ops, batch, fn);
     if (st != CLNN_SUCCESS) return st;
+    cl_event begin = clnn_profile_mark(ctx), event = NULL;
     CLBlastStatusCode code = CLBlastSgemmStridedBatched(
         CLBlastLayoutRowMajor, to_clblast(trans_a), to_clblast(trans_b), m, n, k, alpha, a,
         a_offset / 4, lda, stride_a, b, b_offset / 4, ldb, stride_b, beta, c, c_offset / 4,
-        ldc, stride_c, batch, &ctx->queue, NULL);
+        ldc, stride_c, batch, &ctx->queue, CLNN_PROFILE_EVENT(ctx, &event));
+    clnn_profile_record_span(ctx, "CLBlast sgemm_strided_batched", begin, event);
     return clblast_status(code, fn);
 }
 

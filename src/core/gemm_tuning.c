@@ -5,6 +5,7 @@
  * holds parameter sets measured with `clnn-bench gemm` (figures in the comments).
  * Entries are matched on capabilities and names, most specific first. */
 #include "gemm.h"
+#include "tuning.h"
 
 #include <clblast_c.h>
 #include <pthread.h>
@@ -62,42 +63,97 @@ static const gemm_tuning_entry *find_entry(const clnn_device_info *info)
     return NULL;
 }
 
+const char *const clnn_tuning_families[] = {"Xgemm",     "XgemmDirect", "GemmRoutine", "Copy",
+                                            "Pad",       "Transpose",   "Padtranspose"};
+const size_t clnn_tuning_family_count = CLNN_ARRAY_SIZE(clnn_tuning_families);
+
+const char *clnn_tuning_table_find(const clnn_device_info *info, const char *family,
+                                   clnn_tuning_params *out)
+{
+    const gemm_tuning_entry *e = find_entry(info);
+    for (size_t i = 0; e && i < e->override_count; i++) {
+        const clblast_override *o = &e->overrides[i];
+        if (strcmp(o->kernel, family) != 0) continue;
+        memset(out, 0, sizeof *out);
+        snprintf(out->family, sizeof out->family, "%s", o->kernel);
+        out->count = (unsigned)o->count;
+        for (size_t j = 0; j < o->count; j++) {
+            snprintf(out->names[j], sizeof out->names[j], "%s", o->names[j]);
+            out->values[j] = o->values[j];
+        }
+        return e->name;
+    }
+    return NULL;
+}
+
 const char *clnn_gemm_tuning_name(const clnn_device_info *info)
 {
     const gemm_tuning_entry *e = find_entry(info);
     return e ? e->name : "default";
 }
 
-/* Devices whose overrides are already applied in this process. */
+clnn_status clnn_tuning_override(const clnn_device_info *info, const clnn_tuning_params *p,
+                                 const char *fn)
+{
+    const char *names[CLNN_TUNING_MAX_PARAMS];
+    for (unsigned i = 0; i < p->count; i++) names[i] = p->names[i];
+    CLBlastStatusCode code = CLBlastOverrideParameters(info->device, p->family,
+                                                       CLBlastPrecisionSingle, p->count, names,
+                                                       p->values);
+    if (code == CLBlastSuccess) return CLNN_SUCCESS;
+    return clnn_fail(CLNN_INVALID_VALUE,
+                     "%s: CLBlast rejected the %s parameters for %s (status %d: an unknown "
+                     "family or parameter, or an incomplete set)",
+                     fn, p->family, info->device_name, (int)code);
+}
+
+/* Devices whose parameters are already chosen in this process. */
 static pthread_mutex_t tuned_lock = PTHREAD_MUTEX_INITIALIZER;
 static cl_device_id tuned_devices[64];
 static size_t tuned_count;
 
+static bool tuned_locked(cl_device_id device)
+{
+    for (size_t i = 0; i < tuned_count; i++)
+        if (tuned_devices[i] == device) return true;
+    return false;
+}
+
+static void mark_locked(cl_device_id device)
+{
+    if (!tuned_locked(device) && tuned_count < CLNN_ARRAY_SIZE(tuned_devices))
+        tuned_devices[tuned_count++] = device;
+}
+
+void clnn_tuning_mark_applied(cl_device_id device)
+{
+    pthread_mutex_lock(&tuned_lock);
+    mark_locked(device);
+    pthread_mutex_unlock(&tuned_lock);
+}
+
 clnn_status clnn_gemm_apply_tuning(clnn_context_t ctx)
 {
     if (ctx->gemm_tuning == CLNN_GEMM_TUNING_DEFAULT) return CLNN_SUCCESS;
-    const gemm_tuning_entry *entry = find_entry(&ctx->info);
-    if (!entry) return CLNN_SUCCESS;
-
     clnn_status st = CLNN_SUCCESS;
     pthread_mutex_lock(&tuned_lock);
-    bool done = false;
-    for (size_t i = 0; i < tuned_count && !done; i++) done = tuned_devices[i] == ctx->info.device;
-    for (size_t i = 0; i < entry->override_count && !done; i++) {
-        const clblast_override *o = &entry->overrides[i];
-        CLBlastStatusCode code = CLBlastOverrideParameters(
-            ctx->info.device, o->kernel, CLBlastPrecisionSingle, o->count,
-            (const char **)o->names, o->values);
-        if (code != CLBlastSuccess) {
-            st = clnn_fail(CLNN_INTERNAL, "CLBlast rejected the '%s' overrides for %s (%d)",
-                           entry->name, o->kernel, (int)code);
-            break;
+    if (!tuned_locked(ctx->info.device)) {
+        int from_db = 0, from_table = 0;
+        for (size_t i = 0; i < clnn_tuning_family_count && st == CLNN_SUCCESS; i++) {
+            clnn_tuning_params p;
+            if (clnn_tuning_db_find(ctx, clnn_tuning_families[i], &p)) from_db++;
+            else if (clnn_tuning_table_find(&ctx->info, clnn_tuning_families[i], &p)) from_table++;
+            else continue;
+            st = clnn_tuning_override(&ctx->info, &p, "GEMM tuning");
         }
-    }
-    if (!done && st == CLNN_SUCCESS) {
-        if (tuned_count < CLNN_ARRAY_SIZE(tuned_devices))
-            tuned_devices[tuned_count++] = ctx->info.device;
-        clnn_log_info("GEMM: CLBlast parameters '%s' for %s", entry->name, ctx->info.device_name);
+        if (st == CLNN_SUCCESS) {
+            mark_locked(ctx->info.device);
+            if (from_db || from_table)
+                clnn_log_info("GEMM: CLBlast parameters for %s: %d sets from the tuning "
+                              "database, %d from the table '%s'",
+                              ctx->info.device_name, from_db, from_table,
+                              clnn_gemm_tuning_name(&ctx->info));
+        }
     }
     pthread_mutex_unlock(&tuned_lock);
     return st;

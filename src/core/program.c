@@ -331,12 +331,21 @@ clnn_status clnn_set_kernel_args(cl_kernel kernel, const clnn_kernel_arg *args, 
     return CLNN_SUCCESS;
 }
 
+clnn_status clnn_enqueue_nd(clnn_context_t ctx, cl_kernel kernel, cl_uint dims,
+                            const size_t *global, const size_t *local)
+{
+    cl_event event = NULL;
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, kernel, dims, NULL, global, local, 0, NULL,
+                                        CLNN_PROFILE_EVENT(ctx, &event));
+    if (err != CL_SUCCESS) return clnn_fail_cl(err, "clEnqueueNDRangeKernel");
+    clnn_profile_record(ctx, kernel, NULL, event);
+    return CLNN_SUCCESS;
+}
+
 clnn_status clnn_enqueue_1d(clnn_context_t ctx, cl_kernel kernel, size_t items)
 {
     size_t local = ctx->local_size;
     size_t global = (items + local - 1) / local * local;
     if (global == 0) return CLNN_SUCCESS;
-    cl_int err = clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, &local, 0, NULL,
-                                        NULL);
-    return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clEnqueueNDRangeKernel");
+    return clnn_enqueue_nd(ctx, kernel, 1, &global, &local);
 }

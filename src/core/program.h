@@ -35,6 +35,12 @@ clnn_status clnn_set_kernel_args(cl_kernel kernel, const clnn_kernel_arg *args, 
  * local size (the global size is rounded up; kernels bound-check). */
 clnn_status clnn_enqueue_1d(clnn_context_t ctx, cl_kernel kernel, size_t items);
 
+/* Enqueues `kernel` over `dims` dimensions with explicit global and local sizes
+ * (a fixed local size, never NULL: PoCL recompiles per local size). Every kernel
+ * launch goes through here or clnn_enqueue_1d, so CLNN_PROFILE sees it. */
+clnn_status clnn_enqueue_nd(clnn_context_t ctx, cl_kernel kernel, cl_uint dims,
+                            const size_t *global, const size_t *local);
+
 /* ---- disk cache (cache.c) */
 
 /* Loads a program binary stored under `identity`; returns NULL (and logs why) if

@@ -39,9 +39,7 @@ clnn_status clnn_train_kernel(clnn_context_t ctx, const char *source, const char
 clnn_status clnn_train_launch(clnn_context_t ctx, cl_kernel kernel, size_t groups)
 {
     size_t local = clnn_train_local(ctx), global = groups * local;
-    cl_int err = clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, &local, 0, NULL,
-                                        NULL);
-    return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clEnqueueNDRangeKernel");
+    return clnn_enqueue_nd(ctx, kernel, 1, &global, &local);
 }
 
 clnn_status clnn_train_sum(clnn_context_t ctx, cl_mem partials, size_t p_off, size_t n,

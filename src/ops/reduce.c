@@ -133,8 +133,7 @@ static clnn_status run_reduce(clnn_context_t ctx, int op, const clnn_reduce_plan
     if (err == CL_SUCCESS) err = clSetKernelArg(k, 12, sizeof len, &len);
     if (err != CL_SUCCESS) return clnn_fail_cl(err, "clSetKernelArg");
     size_t local = group_size(ctx), global = plan->nout * chunks * local;
-    err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
-    return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clEnqueueNDRangeKernel");
+    return clnn_enqueue_nd(ctx, k, 1, &global, &local);
 }
 
 static float mean_scale(clnn_reduce_op op, const clnn_reduce_plan *plan)

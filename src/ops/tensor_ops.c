@@ -155,8 +155,7 @@ static clnn_status transpose_tiled(clnn_context_t ctx, size_t elem_size, size_t 
     if (st != CLNN_SUCCESS) return st;
     size_t local[3] = {TILE, TILE, 1};
     size_t global[3] = {(cols + TILE - 1) / TILE * TILE, (rows + TILE - 1) / TILE * TILE, batch};
-    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, NULL);
-    return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clEnqueueNDRangeKernel");
+    return clnn_enqueue_nd(ctx, k, 3, global, local);
 }
 
 /* Validates perm and fills inv (inverse) or fails naming perm. */

@@ -15,7 +15,15 @@ typedef struct bench_options {
     int json;
     const char *torch;  /* path of bench/torch_ref.py, or NULL to look for it */
     int threads;        /* CPU threads for the PyTorch reference                */
+    const char *json_file; /* also write the JSON here (NULL: no)              */
+    int repeat_given;      /* --repeat was on the command line                  */
+    int tune_budget;       /* --tune: parameter sets to try                     */
+    int tune_dry_run;      /* --tune: report only, save nothing                 */
 } bench_options;
+
+#define BENCH_TUNE_BUDGET 24
+
+#define BENCH_ALL_REPEAT 3 /* `all`'s short form */
 
 /* ---- errors: the first failure, kept as text (clnn_last_error() does not outlive
  * the next clnn call, and child processes send it through a pipe). */
@@ -32,6 +40,9 @@ void bench_fill_random(float *x, size_t n, uint32_t seed);
 clnn_status bench_tensor(clnn_context_t ctx, int rank, const int64_t *dims, const float *host,
                          clnn_tensor_t *out);
 
+/* Destroys `count` tensors and sets them to NULL. */
+void bench_tensors_destroy(clnn_tensor_t *tensors, size_t count);
+
 /* A float32 tensor of random values in [-scale, scale). */
 clnn_status bench_random_tensor(clnn_context_t ctx, int rank, const int64_t *dims, float scale,
                                 uint32_t seed, clnn_tensor_t *out);
@@ -47,8 +58,20 @@ int bench_write_all(int fd, const void *data, size_t len);
 size_t bench_read_all(int fd, void *data, size_t len);
 void bench_describe_exit(int status, char *buf, size_t len);
 
-/* ---- output */
-void bench_json_string(const char *s);
+#define BENCH_DASHES "----------------------------------------------------------------"
+
+/* ---- output: text is Markdown (pipe tables), so `make bench` keeps it as is */
+void bench_json_string(FILE *out, const char *s);
+/* A JSON number, or the string "nan" where x is not finite. */
+void bench_json_number(FILE *out, double x);
+/* Prints `report` as text, or as JSON with --json, to stdout, and as JSON to
+ * o->json_file when set. Returns 0, or 1 when the file cannot be written. */
+typedef void (*bench_print_fn)(const void *report, FILE *out, int json);
+int bench_emit(const bench_options *o, bench_print_fn print, const void *report);
+/* "1.52x clnn" when the reference takes longer than clnn, "0.66x ref" (with the
+ * reference's short name) when it is faster; "-" when either is unknown. */
+void bench_ratio_text(double reference_s, double clnn_s, const char *ref_name, char *buf,
+                      size_t len);
 
 /* ---- PyTorch CPU reference: runs torch_ref.py with `cases_json` (a JSON list) on
  * stdin and the device's thread count; fills forward and forward+backward times in
@@ -79,7 +102,7 @@ typedef struct bench_table {
 
 /* Runs the PyTorch reference over `cases` (one line per row, in order). */
 void bench_table_add_torch(bench_table *t, const bench_options *o, const char *cases);
-void bench_table_print(const bench_table *t, int json);
+void bench_table_print(const void *table, FILE *out, int json);
 
 /* A context on the chosen device with its measured peak; sets o->threads to the
  * device's compute units when it is a CPU. */
@@ -104,10 +127,35 @@ typedef struct bench_suite {
  * prints the table. Returns the exit status. */
 int bench_run_suite(bench_options *o, const bench_suite *suite);
 
+/* ---- GEMM problems (gemm_problem.c): C = A * B row-major, A and B random. */
+typedef struct bench_gemm_shape {
+    size_t m, n, k;
+} bench_gemm_shape;
+typedef struct bench_gemm_problem {
+    bench_gemm_shape shape;
+    float *a, *b;           /* host copies, for the check */
+    clnn_tensor_t ta, tb, tc;
+} bench_gemm_problem;
+clnn_status bench_gemm_problem_create(clnn_context_t ctx, size_t m, size_t n, size_t k,
+                                      bench_gemm_problem *p);
+void bench_gemm_problem_destroy(bench_gemm_problem *p);
+/* C = A * B, enqueued only (a bench_run_fn; arg is the problem). */
+clnn_status bench_gemm_problem_enqueue(clnn_context_t ctx, void *arg);
+/* Downloads C; *error = max |c - ref| / sum_k |a b| (double reference). */
+clnn_status bench_gemm_problem_verify(const bench_gemm_problem *p, double *error);
+
 /* ---- suites */
+/* clnn-bench --tune SUITE (tune.c) */
+int bench_tune(bench_options *o, const char *suite);
 int bench_conv(bench_options *o);
 int bench_pool(bench_options *o);
 int bench_rnn(bench_options *o);
+int bench_lstm(bench_options *o);
+int bench_gru(bench_options *o);
+int bench_softmax(bench_options *o);
+int bench_convtranspose(bench_options *o);
+int bench_train_step(bench_options *o);
+int bench_all(const bench_options *o, const char *argv0);
 int bench_attention(bench_options *o);
 int bench_layernorm(bench_options *o);
 int bench_gemm(bench_options *o);

@@ -1,6 +1,7 @@
-/* clnn-bench gemm: GEMM throughput against the measured peak and against CLBlast
+/* clnn-bench gemm: GEMM throughput against the measured peak, against CLBlast
  * with its own default parameters (measured in a child process, since CLBlast's
- * parameter overrides are process-wide and cannot be undone). */
+ * parameter overrides are process-wide and cannot be undone) and against OpenBLAS
+ * on the host when configure found it. */
 #define _XOPEN_SOURCE 700
 
 #include "bench.h"
@@ -12,103 +13,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
 #define VERIFY_TOLERANCE 1e-4 /* fp32 over k=256 stays near 1e-6; a bad kernel is O(1) */
 
-typedef struct gemm_shape {
-    size_t m, n, k;
-} gemm_shape;
-
 /* Square small and large, and the im2col GEMM of a 3x3 64-channel conv on 56x56. */
-static const gemm_shape shapes[] = {{256, 256, 256}, {1024, 1024, 1024}, {64, 3136, 576}};
+static const bench_gemm_shape shapes[] = {{256, 256, 256}, {1024, 1024, 1024}, {64, 3136, 576}};
 #define SHAPE_COUNT (sizeof shapes / sizeof shapes[0])
 #define VERIFIED_SHAPE 0 /* shapes[0] is checked against the CPU reference */
-
-/* One row-major NN problem: host copies of A and B (for the CPU check) and the
- * three device tensors. */
-typedef struct gemm_problem {
-    gemm_shape shape;
-    float *a, *b;
-    clnn_tensor_t ta, tb, tc;
-} gemm_problem;
-
-static void problem_destroy(gemm_problem *p)
-{
-    clnn_tensor_destroy(p->ta);
-    clnn_tensor_destroy(p->tb);
-    clnn_tensor_destroy(p->tc);
-    free(p->a);
-    free(p->b);
-    memset(p, 0, sizeof *p);
-}
-
-static clnn_status problem_create(clnn_context_t ctx, gemm_shape shape, gemm_problem *p)
-{
-    memset(p, 0, sizeof *p);
-    p->shape = shape;
-    p->a = malloc(shape.m * shape.k * sizeof(float));
-    p->b = malloc(shape.k * shape.n * sizeof(float));
-    if (!p->a || !p->b) {
-        problem_destroy(p);
-        return bench_out_of_memory();
-    }
-    bench_fill_random(p->a, shape.m * shape.k, 0x9e3779b9u);
-    bench_fill_random(p->b, shape.k * shape.n, 0x85ebca6bu);
-    int64_t a_dims[2] = {(int64_t)shape.m, (int64_t)shape.k};
-    int64_t b_dims[2] = {(int64_t)shape.k, (int64_t)shape.n};
-    int64_t c_dims[2] = {(int64_t)shape.m, (int64_t)shape.n};
-    clnn_status st = bench_tensor(ctx, 2, a_dims, p->a, &p->ta);
-    if (st == CLNN_SUCCESS) st = bench_tensor(ctx, 2, b_dims, p->b, &p->tb);
-    if (st == CLNN_SUCCESS) st = bench_tensor(ctx, 2, c_dims, NULL, &p->tc);
-    if (st != CLNN_SUCCESS) problem_destroy(p);
-    return st;
-}
-
-/* C = A * B, enqueued only (a bench_run_fn). */
-static clnn_status problem_enqueue(clnn_context_t ctx, void *arg)
-{
-    const gemm_problem *p = arg;
-    const gemm_shape *s = &p->shape;
-    return bench_noted(clnn_gemm(ctx, CLNN_NO_TRANS, CLNN_NO_TRANS, s->m, s->n, s->k, 1.0f,
-                                 clnn_tensor_get_buffer(p->ta), 0, s->k,
-                                 clnn_tensor_get_buffer(p->tb), 0, s->n, 0.0f,
-                                 clnn_tensor_get_buffer(p->tc), 0, s->n),
-                       "clnn_gemm");
-}
-
-/* Largest |c - ref| / sum_k |a_ik * b_kj| over C: the error relative to the
- * magnitude fp32 rounding scales with (plain relative error explodes where the
- * exact result is near 0). The reference accumulates in double. */
-static double max_relative_error(const gemm_problem *p, const float *c)
-{
-    const gemm_shape *s = &p->shape;
-    double worst = 0.0;
-    for (size_t i = 0; i < s->m; i++) {
-        for (size_t j = 0; j < s->n; j++) {
-            double sum = 0.0, scale = 0.0;
-            for (size_t l = 0; l < s->k; l++) {
-                double prod = (double)p->a[i * s->k + l] * (double)p->b[l * s->n + j];
-                sum += prod;
-                scale += fabs(prod);
-            }
-            double err = fabs((double)c[i * s->n + j] - sum) / (scale > 0.0 ? scale : 1.0);
-            if (!(err <= worst)) worst = err; /* NaN sticks */
-        }
-    }
-    return worst;
-}
-
-static clnn_status verify_problem(const gemm_problem *p, double *error)
-{
-    size_t bytes = p->shape.m * p->shape.n * sizeof(float);
-    float *c = malloc(bytes);
-    if (!c) {
-        return bench_out_of_memory();
-    }
-    clnn_status st = bench_noted(clnn_tensor_download(p->tc, c, bytes), "clnn_tensor_download");
-    if (st == CLNN_SUCCESS) *error = max_relative_error(p, c);
-    free(c);
-    return st;
-}
 
 /* Times every shape; checks shapes[VERIFIED_SHAPE] when `error` is not NULL. */
 static clnn_status bench_shapes(clnn_context_t ctx, int repeat, double seconds[SHAPE_COUNT],
@@ -116,12 +30,13 @@ static clnn_status bench_shapes(clnn_context_t ctx, int repeat, double seconds[S
 {
     clnn_status st = CLNN_SUCCESS;
     for (size_t i = 0; i < SHAPE_COUNT && st == CLNN_SUCCESS; i++) {
-        gemm_problem p;
-        st = problem_create(ctx, shapes[i], &p);
+        bench_gemm_problem p;
+        st = bench_gemm_problem_create(ctx, shapes[i].m, shapes[i].n, shapes[i].k, &p);
         if (st != CLNN_SUCCESS) break;
-        st = bench_time(ctx, problem_enqueue, &p, repeat, &seconds[i]);
-        if (st == CLNN_SUCCESS && error && i == VERIFIED_SHAPE) st = verify_problem(&p, error);
-        problem_destroy(&p);
+        st = bench_time(ctx, bench_gemm_problem_enqueue, &p, repeat, &seconds[i]);
+        if (st == CLNN_SUCCESS && error && i == VERIFIED_SHAPE)
+            st = bench_gemm_problem_verify(&p, error);
+        bench_gemm_problem_destroy(&p);
     }
     return st;
 }
@@ -204,76 +119,146 @@ typedef struct gemm_report {
     double seconds[SHAPE_COUNT];
     double verify_error;
     reference_report reference;
+    int openblas_ok;
+    double openblas_seconds[SHAPE_COUNT];
 } gemm_report;
 
-static double gemm_gflops(gemm_shape s, double seconds)
+static double gemm_gflops(bench_gemm_shape s, double seconds)
 {
     return 2.0 * (double)s.m * (double)s.n * (double)s.k / seconds * 1e-9;
 }
 
-static void print_gemm_json(const gemm_report *g)
+static void print_gemm_json(const void *report, FILE *out)
 {
+    const gemm_report *g = report;
     const reference_report *ref = &g->reference;
-    printf("{\n  \"device\": ");
-    bench_json_string(g->device.device_name);
-    printf(",\n  \"platform\": ");
-    bench_json_string(g->device.platform_name);
-    printf(",\n  \"peak_gflops\": %.2f,\n  \"peak_gbps\": %.2f,\n  \"repeat\": %d,\n",
-           g->peak.gflops, g->peak.gbps, g->repeat);
-    printf("  \"verify\": {\"m\": %zu, \"n\": %zu, \"k\": %zu, \"max_rel_error\": %.3g, "
-           "\"tolerance\": %g},\n", shapes[VERIFIED_SHAPE].m, shapes[VERIFIED_SHAPE].n,
-           shapes[VERIFIED_SHAPE].k, g->verify_error, VERIFY_TOLERANCE);
-    printf("  \"clblast_default_error\": ");
+    fprintf(out, "{\n  \"suite\": \"gemm\",\n  \"device\": ");
+    bench_json_string(out, g->device.device_name);
+    fprintf(out, ",\n  \"platform\": ");
+    bench_json_string(out, g->device.platform_name);
+    fprintf(out, ",\n  \"peak_gflops\": %.2f,\n  \"peak_gbps\": %.2f,\n  \"repeat\": %d,\n",
+            g->peak.gflops, g->peak.gbps, g->repeat);
+    fprintf(out, "  \"verify\": {\"m\": %zu, \"n\": %zu, \"k\": %zu, \"max_rel_error\": %.3g, "
+            "\"tolerance\": %g},\n", shapes[VERIFIED_SHAPE].m, shapes[VERIFIED_SHAPE].n,
+            shapes[VERIFIED_SHAPE].k, g->verify_error, VERIFY_TOLERANCE);
+    fprintf(out, "  \"clblast_default_error\": ");
     if (ref->ok)
-        printf("null");
+        fprintf(out, "null");
     else
-        bench_json_string(ref->error);
-    printf(",\n  \"gemm\": [\n");
+        bench_json_string(out, ref->error);
+    fprintf(out, ",\n  \"openblas\": %s,\n  \"gemm\": [\n", g->openblas_ok ? "true" : "false");
     for (size_t i = 0; i < SHAPE_COUNT; i++) {
-        gemm_shape s = shapes[i];
+        bench_gemm_shape s = shapes[i];
         double gf = gemm_gflops(s, g->seconds[i]);
-        printf("    {\"m\": %zu, \"n\": %zu, \"k\": %zu, \"clnn_ms\": %.3f, "
-               "\"clnn_gflops\": %.2f, \"percent_peak\": %.1f",
-               s.m, s.n, s.k, g->seconds[i] * 1e3, gf, 100.0 * gf / g->peak.gflops);
+        fprintf(out, "    {\"m\": %zu, \"n\": %zu, \"k\": %zu, \"clnn_ms\": %.3f, "
+                "\"clnn_gflops\": %.2f, \"percent_peak\": %.1f",
+                s.m, s.n, s.k, g->seconds[i] * 1e3, gf, 100.0 * gf / g->peak.gflops);
         if (ref->ok)
-            printf(", \"clblast_default_ms\": %.3f, \"clblast_default_gflops\": %.2f, "
-                   "\"speedup\": %.2f", ref->seconds[i] * 1e3,
-                   gemm_gflops(s, ref->seconds[i]), ref->seconds[i] / g->seconds[i]);
-        printf("}%s\n", i + 1 < SHAPE_COUNT ? "," : "");
+            fprintf(out, ", \"clblast_default_ms\": %.3f, \"clblast_default_gflops\": %.2f, "
+                    "\"speedup\": %.2f", ref->seconds[i] * 1e3,
+                    gemm_gflops(s, ref->seconds[i]), ref->seconds[i] / g->seconds[i]);
+        if (g->openblas_ok)
+            fprintf(out, ", \"openblas_ms\": %.3f, \"openblas_gflops\": %.2f, "
+                    "\"ratio_openblas\": %.2f", g->openblas_seconds[i] * 1e3,
+                    gemm_gflops(s, g->openblas_seconds[i]),
+                    g->openblas_seconds[i] / g->seconds[i]);
+        fprintf(out, "}%s\n", i + 1 < SHAPE_COUNT ? "," : "");
     }
-    printf("  ]\n}\n");
+    fprintf(out, "  ]\n}\n");
 }
 
-static void print_gemm_table(const gemm_report *g)
+/* "12.3" GFLOPS of a reference, or "-" when it did not run. */
+static void gflops_text(int ok, bench_gemm_shape s, double seconds, char *buf, size_t len)
 {
+    if (ok)
+        snprintf(buf, len, "%.1f", gemm_gflops(s, seconds));
+    else
+        snprintf(buf, len, "-");
+}
+
+static void print_gemm(const void *report, FILE *out, int json)
+{
+    const gemm_report *g = report;
+    if (json) {
+        print_gemm_json(report, out);
+        return;
+    }
     const reference_report *ref = &g->reference;
-    printf("device: %s (%s)\n", g->device.device_name, g->device.platform_name);
-    printf("peak:   %.1f GFLOPS fp32, %.1f GB/s (measured now; the 100 %% line)\n",
-           g->peak.gflops, g->peak.gbps);
-    printf("GEMM row-major NN fp32, median of %d runs after 1 warm-up; CLBlast-default = "
-           "CLBlast's own parameters, in a separate process\n\n", g->repeat);
-    printf("%-16s | %9s | %7s | %6s | %18s | %7s | %8s\n", "shape (MxNxK)", "clnn ms",
-           "GFLOPS", "% peak", "CLBlast-default ms", "GFLOPS", "speed-up");
-    printf("-----------------+-----------+---------+--------+--------------------+---------"
-           "+---------\n");
+    fprintf(out, "### gemm\n\n");
+    fprintf(out, "- device: %s (%s)\n", g->device.device_name, g->device.platform_name);
+    fprintf(out, "- peak: %.1f GFLOPS fp32, %.1f GB/s (measured now; the 100 %% line)\n",
+            g->peak.gflops, g->peak.gbps);
+    fprintf(out, "- GEMM row-major NN fp32, median of %d runs after 1 warm-up; CLBlast-default "
+            "= CLBlast's own parameters, in a separate process; OpenBLAS = cblas_sgemm on "
+            "the host (%s); ratio = reference time / clnn time, and who wins\n\n", g->repeat,
+            g->openblas_ok ? "same process, after clnn" : "not built in");
+    fprintf(out, "| %-16s | %9s | %7s | %6s | %15s | %11s | %15s | %14s |\n", "shape (MxNxK)",
+            "clnn ms", "GFLOPS", "% peak", "CLBlast-default", "ratio", "OpenBLAS GFLOPS",
+            "ratio");
+    fprintf(out, "|:%.16s-|-%.9s:|-%.7s:|-%.6s:|-%.15s:|-%.11s:|-%.15s:|-%.14s:|\n",
+            BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES,
+            BENCH_DASHES, BENCH_DASHES);
     for (size_t i = 0; i < SHAPE_COUNT; i++) {
-        gemm_shape s = shapes[i];
-        char name[48];
+        bench_gemm_shape s = shapes[i];
+        char name[48], ref_gf[16], ref_ratio[24], blas_gf[16], blas_ratio[24];
         snprintf(name, sizeof name, "%zux%zux%zu", s.m, s.n, s.k);
         double gf = gemm_gflops(s, g->seconds[i]);
-        printf("%-16s | %9.3f | %7.1f | %5.1f%% | ", name, g->seconds[i] * 1e3, gf,
-               100.0 * gf / g->peak.gflops);
-        if (ref->ok)
-            printf("%18.3f | %7.1f | %7.2fx\n", ref->seconds[i] * 1e3,
-                   gemm_gflops(s, ref->seconds[i]), ref->seconds[i] / g->seconds[i]);
-        else
-            printf("%18s | %7s | %8s\n", "-", "-", "-");
+        gflops_text(ref->ok, s, ref->seconds[i], ref_gf, sizeof ref_gf);
+        bench_ratio_text(ref->ok ? ref->seconds[i] : NAN, g->seconds[i], "CLBlast", ref_ratio,
+                         sizeof ref_ratio);
+        gflops_text(g->openblas_ok, s, g->openblas_seconds[i], blas_gf, sizeof blas_gf);
+        bench_ratio_text(g->openblas_ok ? g->openblas_seconds[i] : NAN, g->seconds[i],
+                         "OpenBLAS", blas_ratio, sizeof blas_ratio);
+        fprintf(out, "| %-16s | %9.3f | %7.1f | %5.1f%% | %15s | %11s | %15s | %14s |\n", name,
+                g->seconds[i] * 1e3, gf, 100.0 * gf / g->peak.gflops, ref_gf, ref_ratio,
+                blas_gf, blas_ratio);
     }
-    printf("\ncheck %zux%zux%zu against a CPU double reference: max relative error %.3g "
-           "(|c - ref| / sum|a*b|, tolerance %g): %s\n", shapes[VERIFIED_SHAPE].m,
-           shapes[VERIFIED_SHAPE].n, shapes[VERIFIED_SHAPE].k, g->verify_error,
-           VERIFY_TOLERANCE, g->verify_error <= VERIFY_TOLERANCE ? "ok" : "WRONG RESULTS");
+    fprintf(out, "\ncheck %zux%zux%zu against a CPU double reference: max relative error "
+            "%.3g (|c - ref| / sum|a*b|, tolerance %g): %s\n\n", shapes[VERIFIED_SHAPE].m,
+            shapes[VERIFIED_SHAPE].n, shapes[VERIFIED_SHAPE].k, g->verify_error,
+            VERIFY_TOLERANCE, g->verify_error <= VERIFY_TOLERANCE ? "ok" : "WRONG RESULTS");
 }
+
+/* ------------------------------------------------------ OpenBLAS reference */
+
+#ifdef HAVE_OPENBLAS
+/* cblas_sgemm on the host over the same shapes and data, after clnn is done so
+ * the two never share the CPU. */
+static int measure_openblas(int repeat, double seconds[SHAPE_COUNT])
+{
+    for (size_t i = 0; i < SHAPE_COUNT; i++) {
+        bench_gemm_shape s = shapes[i];
+        float *a = malloc(s.m * s.k * sizeof *a), *b = malloc(s.k * s.n * sizeof *b);
+        float *c = malloc(s.m * s.n * sizeof *c);
+        double *times = malloc((size_t)repeat * sizeof *times);
+        int ok = a && b && c && times;
+        if (ok) {
+            bench_fill_random(a, s.m * s.k, 0x9e3779b9u);
+            bench_fill_random(b, s.k * s.n, 0x85ebca6bu);
+            for (int r = -1; r < repeat; r++) { /* r = -1: the warm-up */
+                double t0 = peak_now();
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s.m, (int)s.n,
+                            (int)s.k, 1.0f, a, (int)s.k, b, (int)s.n, 0.0f, c, (int)s.n);
+                if (r >= 0) times[r] = peak_now() - t0;
+            }
+            seconds[i] = peak_median(times, (size_t)repeat);
+        }
+        free(a);
+        free(b);
+        free(c);
+        free(times);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+#else
+static int measure_openblas(int repeat, double seconds[SHAPE_COUNT])
+{
+    (void)repeat;
+    (void)seconds;
+    return 0;
+}
+#endif
 
 /* The clnn side, in this process: peak, then the tuned GEMMs. */
 static clnn_status measure_clnn(const bench_options *o, gemm_report *g)
@@ -298,11 +283,8 @@ int bench_gemm(bench_options *o)
     g.repeat = o->repeat;
     if (run_reference(o, &g.reference) != 0) return 1; /* before any OpenCL call here */
     if (measure_clnn(o, &g) != CLNN_SUCCESS) return bench_report_failure();
-    if (o->json)
-        print_gemm_json(&g);
-    else
-        print_gemm_table(&g);
-    int rc = 0;
+    g.openblas_ok = measure_openblas(o->repeat, g.openblas_seconds);
+    int rc = bench_emit(o, print_gemm, &g);
     if (!g.reference.ok) {
         fprintf(stderr, "%s: CLBlast-default reference failed: %s\n", bench_prog,
                 g.reference.error[0] ? g.reference.error : "unknown error");

@@ -1,5 +1,6 @@
-/* clnn-bench rnn: LSTM, GRU and simple RNN over a whole sequence, forward
- * (inference) and forward + backward through time (training), beside PyTorch CPU. */
+/* clnn-bench lstm, gru, rnn: one recurrent layer over a whole sequence, forward
+ * (inference) and forward + backward through time (training), beside PyTorch CPU.
+ * The `rnn` suite holds the simple (tanh) RNN rows only. */
 #include "bench.h"
 
 #include <stdlib.h>
@@ -12,12 +13,17 @@ typedef struct rnn_case {
     int64_t t, n, input, hidden;
 } rnn_case;
 
+/* The issue's shape (T64 b32 in128 h256) and a short, small-batch one where
+ * launch overhead dominates. Rows 0-1 LSTM, 2-3 GRU, 4-5 RNN. */
 static const rnn_case cases[] = {
     {"LSTM T64 b32 in128 h256", "lstm", CLNN_RNN_LSTM, 4, 64, 32, 128, 256},
+    {"LSTM T16 b1 in64 h128", "lstm", CLNN_RNN_LSTM, 4, 16, 1, 64, 128},
     {"GRU T64 b32 in128 h256", "gru", CLNN_RNN_GRU, 3, 64, 32, 128, 256},
+    {"GRU T16 b1 in64 h128", "gru", CLNN_RNN_GRU, 3, 16, 1, 64, 128},
     {"RNN tanh T64 b32 in128 h256", "rnn", CLNN_RNN_SIMPLE, 1, 64, 32, 128, 256},
+    {"RNN tanh T16 b1 in64 h128", "rnn", CLNN_RNN_SIMPLE, 1, 16, 1, 64, 128},
 };
-#define CASE_COUNT (sizeof cases / sizeof cases[0])
+#define ROWS_PER_MODE 2
 
 enum { X, W, R, B, Y, DY, DX, DW, DR, DB, WORKSPACE, RESERVE, TENSOR_COUNT };
 
@@ -29,11 +35,7 @@ typedef struct rnn_problem {
 
 static void problem_destroy(void *arg)
 {
-    rnn_problem *p = arg;
-    for (int i = 0; i < TENSOR_COUNT; i++) {
-        clnn_tensor_destroy(p->t[i]);
-        p->t[i] = NULL;
-    }
+    bench_tensors_destroy(((rnn_problem *)arg)->t, TENSOR_COUNT);
 }
 
 static clnn_status problem_create(clnn_context_t ctx, const rnn_case *c, rnn_problem *p)
@@ -112,11 +114,10 @@ static clnn_status run_forward_backward(clnn_context_t ctx, void *arg)
     return st;
 }
 
-/* bench_suite.create: case `index` into `arg`, its row and its torch_ref.py line. */
-static clnn_status create_case(clnn_context_t ctx, size_t index, void *arg, bench_row *row,
-                               char *torch_line, size_t len)
+/* bench_suite.create: row `index` of the suite whose rows start at `first`. */
+static clnn_status create_row(const rnn_case *c, clnn_context_t ctx, void *arg,
+                              bench_row *row, char *torch_line, size_t len)
 {
-    const rnn_case *c = &cases[index];
     clnn_status st = problem_create(ctx, c, arg);
     if (st != CLNN_SUCCESS) return st;
     snprintf(row->name, sizeof row->name, "%s", c->name);
@@ -128,10 +129,34 @@ static clnn_status create_case(clnn_context_t ctx, size_t index, void *arg, benc
     return CLNN_SUCCESS;
 }
 
+#define CREATE_FOR(mode_name, first)                                                   \
+    static clnn_status create_##mode_name(clnn_context_t ctx, size_t index, void *arg,  \
+                                          bench_row *row, char *torch_line, size_t len) \
+    {                                                                                   \
+        return create_row(&cases[(first) + index], ctx, arg, row, torch_line, len);     \
+    }
+CREATE_FOR(lstm, 0)
+CREATE_FOR(gru, ROWS_PER_MODE)
+CREATE_FOR(rnn, 2 * ROWS_PER_MODE)
+
+#define SUITE(mode_name)                                                                \
+    {#mode_name, "GFLOPS", ROWS_PER_MODE, sizeof(rnn_problem), create_##mode_name,      \
+     problem_destroy, run_forward, run_forward_backward}
+
+int bench_lstm(bench_options *o)
+{
+    static const bench_suite suite = SUITE(lstm);
+    return bench_run_suite(o, &suite);
+}
+
+int bench_gru(bench_options *o)
+{
+    static const bench_suite suite = SUITE(gru);
+    return bench_run_suite(o, &suite);
+}
+
 int bench_rnn(bench_options *o)
 {
-    static const bench_suite suite = {"rnn", "GFLOPS", CASE_COUNT, sizeof(rnn_problem),
-                                      create_case, problem_destroy, run_forward,
-                                      run_forward_backward};
+    static const bench_suite suite = SUITE(rnn);
     return bench_run_suite(o, &suite);
 }

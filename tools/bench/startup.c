@@ -143,30 +143,34 @@ static int make_cache_dirs(char *root, size_t len)
     return 0;
 }
 
-static void print_startup(const startup_sample s[2], int json)
+static void print_startup(const void *samples, FILE *out, int json)
 {
     static const char *names[2] = {"cold", "warm"};
+    const startup_sample *s = samples;
     int met = s[1].total_ms < WARM_START_GOAL_MS;
     if (json) {
-        printf("{\n");
+        fprintf(out, "{\n  \"suite\": \"startup\",\n");
         for (int i = 0; i < 2; i++)
-            printf("  \"%s\": {\"to_main_ms\": %.1f, \"context_ms\": %.1f, "
-                   "\"first_gemm_ms\": %.1f, \"total_ms\": %.1f},\n", names[i],
-                   s[i].to_main_ms, s[i].context_ms, s[i].gemm_ms, s[i].total_ms);
-        printf("  \"warm_goal_ms\": %.0f,\n  \"warm_goal_met\": %s\n}\n", WARM_START_GOAL_MS,
-               met ? "true" : "false");
+            fprintf(out, "  \"%s\": {\"to_main_ms\": %.1f, \"context_ms\": %.1f, "
+                    "\"first_gemm_ms\": %.1f, \"total_ms\": %.1f},\n", names[i],
+                    s[i].to_main_ms, s[i].context_ms, s[i].gemm_ms, s[i].total_ms);
+        fprintf(out, "  \"warm_goal_ms\": %.0f,\n  \"warm_goal_met\": %s\n}\n",
+                WARM_START_GOAL_MS, met ? "true" : "false");
         return;
     }
-    printf("start-up: new process -> clnn_context_create -> first 256x256x256 clnn_gemm "
-           "-> finish\n");
-    printf("(cold: empty CLNN_CACHE_DIR and POCL_CACHE_DIR; warm: the same dirs again)\n\n");
-    printf("%-5s | %11s | %10s | %14s | %9s\n", "", "to main ms", "context ms",
-           "first GEMM ms", "total ms");
-    printf("------+-------------+------------+----------------+----------\n");
+    fprintf(out, "### startup\n\n- new process -> clnn_context_create -> first 256x256x256 "
+            "clnn_gemm -> finish\n");
+    fprintf(out, "- cold: empty CLNN_CACHE_DIR and POCL_CACHE_DIR; warm: the same dirs "
+            "again\n\n");
+    fprintf(out, "| %-5s | %10s | %10s | %13s | %9s |\n", "", "to main ms", "context ms",
+            "first GEMM ms", "total ms");
+    fprintf(out, "|:%.5s-|-%.10s:|-%.10s:|-%.13s:|-%.9s:|\n", BENCH_DASHES, BENCH_DASHES,
+            BENCH_DASHES, BENCH_DASHES, BENCH_DASHES);
     for (int i = 0; i < 2; i++)
-        printf("%-5s | %11.1f | %10.1f | %14.1f | %9.1f\n", names[i], s[i].to_main_ms,
-               s[i].context_ms, s[i].gemm_ms, s[i].total_ms);
-    printf("\nwarm start goal < %.0f ms: %s\n", WARM_START_GOAL_MS, met ? "met" : "NOT met");
+        fprintf(out, "| %-5s | %10.1f | %10.1f | %13.1f | %9.1f |\n", names[i], s[i].to_main_ms,
+                s[i].context_ms, s[i].gemm_ms, s[i].total_ms);
+    fprintf(out, "\nwarm start goal < %.0f ms: %s\n\n", WARM_START_GOAL_MS,
+            met ? "met" : "NOT met");
 }
 
 int bench_startup(const bench_options *o, const char *argv0)
@@ -178,7 +182,6 @@ int bench_startup(const bench_options *o, const char *argv0)
     for (int i = 0; i < 2 && rc == 0; i++) rc = spawn_startup_child(argv0, o->device, &s[i]);
     remove_tree(root);
     if (rc != 0) return 1;
-    print_startup(s, o->json);
-    return 0;
+    return bench_emit(o, print_startup, s);
 }
 

@@ -8,15 +8,6 @@
 
 static double throughput(double work, double seconds) { return work / seconds * 1e-9; }
 
-/* "1.52x" when clnn is faster by that factor, "0.66x" when slower; "-" if unknown. */
-static void ratio_text(double torch_ms, double clnn_s, char *buf, size_t len)
-{
-    if (isnan(torch_ms) || clnn_s <= 0)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.2fx", torch_ms * 1e-3 / clnn_s);
-}
-
 static void ms_text(double ms, char *buf, size_t len)
 {
     if (isnan(ms))
@@ -25,64 +16,73 @@ static void ms_text(double ms, char *buf, size_t len)
         snprintf(buf, len, "%.2f", ms);
 }
 
-static void print_json(const bench_table *t)
+static void print_json(const bench_table *t, FILE *out)
 {
-    printf("{\n  \"suite\": ");
-    bench_json_string(t->suite);
-    printf(",\n  \"device\": ");
-    bench_json_string(t->device.device_name);
-    printf(",\n  \"peak\": %.2f,\n  \"unit\": ", t->peak);
-    bench_json_string(t->unit);
-    printf(",\n  \"torch\": ");
-    bench_json_string(t->torch_version[0] ? t->torch_version : t->torch_error);
-    printf(",\n  \"rows\": [\n");
+    fprintf(out, "{\n  \"suite\": ");
+    bench_json_string(out, t->suite);
+    fprintf(out, ",\n  \"device\": ");
+    bench_json_string(out, t->device.device_name);
+    fprintf(out, ",\n  \"peak\": %.2f,\n  \"unit\": ", t->peak);
+    bench_json_string(out, t->unit);
+    fprintf(out, ",\n  \"repeat\": %d,\n  \"torch\": ", t->repeat);
+    bench_json_string(out, t->torch_version[0] ? t->torch_version : t->torch_error);
+    fprintf(out, ",\n  \"rows\": [\n");
     for (size_t i = 0; i < t->count; i++) {
         const bench_row *r = &t->rows[i];
-        printf("    {\"case\": ");
-        bench_json_string(r->name);
-        printf(", \"forward_ms\": %.4f, \"throughput\": %.2f, \"forward_backward_ms\": %.4f, "
-               "\"torch_forward_ms\": %s%.4f%s, \"torch_forward_backward_ms\": %s%.4f%s}%s\n",
-               r->forward_s * 1e3, throughput(r->work, r->forward_s), r->forward_backward_s * 1e3,
-               isnan(r->torch_forward_ms) ? "\"" : "", r->torch_forward_ms,
-               isnan(r->torch_forward_ms) ? "\"" : "",
-               isnan(r->torch_forward_backward_ms) ? "\"" : "", r->torch_forward_backward_ms,
-               isnan(r->torch_forward_backward_ms) ? "\"" : "", i + 1 < t->count ? "," : "");
+        fprintf(out, "    {\"case\": ");
+        bench_json_string(out, r->name);
+        fprintf(out, ", \"forward_ms\": %.4f, \"throughput\": %.2f, \"forward_backward_ms\": "
+                "%.4f, \"torch_forward_ms\": ", r->forward_s * 1e3,
+                throughput(r->work, r->forward_s), r->forward_backward_s * 1e3);
+        bench_json_number(out, r->torch_forward_ms);
+        fprintf(out, ", \"torch_forward_backward_ms\": ");
+        bench_json_number(out, r->torch_forward_backward_ms);
+        fprintf(out, ", \"ratio_forward\": ");
+        bench_json_number(out, r->torch_forward_ms * 1e-3 / r->forward_s);
+        fprintf(out, ", \"ratio_forward_backward\": ");
+        bench_json_number(out, r->torch_forward_backward_ms * 1e-3 / r->forward_backward_s);
+        fprintf(out, "}%s\n", i + 1 < t->count ? "," : "");
     }
-    printf("  ]\n}\n");
+    fprintf(out, "  ]\n}\n");
 }
 
-void bench_table_print(const bench_table *t, int json)
+void bench_table_print(const void *table, FILE *out, int json)
 {
+    const bench_table *t = table;
     if (json) {
-        print_json(t);
+        print_json(t, out);
         return;
     }
-    printf("device: %s (%s)\n", t->device.device_name, t->device.platform_name);
-    printf("peak:   %.1f %s (measured now; the 100 %% line)\n", t->peak, t->unit);
+    fprintf(out, "### %s\n\n", t->suite);
+    fprintf(out, "- device: %s (%s)\n", t->device.device_name, t->device.platform_name);
+    fprintf(out, "- peak: %.1f %s (measured now; the 100 %% line)\n", t->peak, t->unit);
     if (t->torch_version[0])
-        printf("reference: PyTorch %s on the CPU, %d threads, same shapes\n", t->torch_version,
-               t->threads);
+        fprintf(out, "- reference: PyTorch %s on the CPU, %d threads, same shapes\n",
+                t->torch_version, t->threads);
     else
-        printf("reference: unavailable (%s)\n", t->torch_error);
-    printf("times: median of %d runs after a warm-up; 'vs torch' > 1 means clnn is faster\n\n",
-           t->repeat);
-    printf("%-34s | %9s | %7s | %6s | %9s | %8s | %9s | %9s | %8s\n", "case", "fwd ms", t->unit,
-           "% peak", "torch ms", "vs torch", "f+b ms", "torch f+b", "vs torch");
-    for (int i = 0; i < 122; i++) putchar('-');
-    putchar('\n');
+        fprintf(out, "- reference: unavailable (%s)\n", t->torch_error);
+    fprintf(out, "- times: median of %d runs after a warm-up; ratio = torch time / clnn time, "
+            "and who wins\n\n", t->repeat);
+    fprintf(out, "| %-34s | %9s | %7s | %6s | %9s | %11s | %9s | %9s | %11s |\n", "case",
+            "fwd ms", t->unit, "% peak", "torch ms", "ratio", "f+b ms", "torch f+b", "ratio");
+    fprintf(out, "|:%.34s-|-%.9s:|-%.7s:|-%.6s:|-%.9s:|-%.11s:|-%.9s:|-%.9s:|-%.11s:|\n",
+            BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES, BENCH_DASHES,
+            BENCH_DASHES, BENCH_DASHES, BENCH_DASHES);
     for (size_t i = 0; i < t->count; i++) {
         const bench_row *r = &t->rows[i];
         double tp = throughput(r->work, r->forward_s);
-        char torch_f[16], ratio_f[16], torch_fb[16], ratio_fb[16];
+        char torch_f[16], ratio_f[24], torch_fb[16], ratio_fb[24];
         ms_text(r->torch_forward_ms, torch_f, sizeof torch_f);
-        ratio_text(r->torch_forward_ms, r->forward_s, ratio_f, sizeof ratio_f);
+        bench_ratio_text(r->torch_forward_ms * 1e-3, r->forward_s, "torch", ratio_f,
+                         sizeof ratio_f);
         ms_text(r->torch_forward_backward_ms, torch_fb, sizeof torch_fb);
-        ratio_text(r->torch_forward_backward_ms, r->forward_backward_s, ratio_fb,
-                   sizeof ratio_fb);
-        printf("%-34s | %9.2f | %7.1f | %5.1f%% | %9s | %8s | %9.2f | %9s | %8s\n", r->name,
-               r->forward_s * 1e3, tp, 100.0 * tp / t->peak, torch_f, ratio_f,
-               r->forward_backward_s * 1e3, torch_fb, ratio_fb);
+        bench_ratio_text(r->torch_forward_backward_ms * 1e-3, r->forward_backward_s, "torch",
+                         ratio_fb, sizeof ratio_fb);
+        fprintf(out, "| %-34s | %9.2f | %7.1f | %5.1f%% | %9s | %11s | %9.2f | %9s | %11s |\n",
+                r->name, r->forward_s * 1e3, tp, 100.0 * tp / t->peak, torch_f, ratio_f,
+                r->forward_backward_s * 1e3, torch_fb, ratio_fb);
     }
+    fputc('\n', out);
 }
 
 void bench_table_add_torch(bench_table *t, const bench_options *o, const char *cases)
@@ -133,6 +133,5 @@ int bench_run_suite(bench_options *o, const bench_suite *suite)
     clnn_context_destroy(ctx); /* before PyTorch runs, so the two never share the CPU */
     if (st != CLNN_SUCCESS) return bench_report_failure();
     bench_table_add_torch(&t, o, torch_cases);
-    bench_table_print(&t, o->json);
-    return 0;
+    return bench_emit(o, bench_table_print, &t);
 }

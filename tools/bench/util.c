@@ -5,6 +5,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -66,6 +67,14 @@ clnn_status bench_tensor(clnn_context_t ctx, int rank, const int64_t *dims, cons
         }
     }
     return st;
+}
+
+void bench_tensors_destroy(clnn_tensor_t *tensors, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        clnn_tensor_destroy(tensors[i]);
+        tensors[i] = NULL;
+    }
 }
 
 clnn_status bench_random_tensor(clnn_context_t ctx, int rank, const int64_t *dims, float scale,
@@ -144,19 +153,55 @@ void bench_describe_exit(int status, char *buf, size_t len)
 }
 
 /* Prints `s` as a JSON string. */
-void bench_json_string(const char *s)
+void bench_json_string(FILE *out, const char *s)
 {
-    putchar('"');
+    fputc('"', out);
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
+            fprintf(out, "\\%c", ch);
         else if (ch < 0x20)
-            printf("\\u%04x", ch);
+            fprintf(out, "\\u%04x", ch);
         else
-            putchar(ch);
+            fputc(ch, out);
     }
-    putchar('"');
+    fputc('"', out);
+}
+
+void bench_json_number(FILE *out, double x)
+{
+    if (isfinite(x))
+        fprintf(out, "%.4f", x);
+    else
+        fprintf(out, "\"nan\"");
+}
+
+int bench_emit(const bench_options *o, bench_print_fn print, const void *report)
+{
+    print(report, stdout, o->json);
+    fflush(stdout);
+    if (!o->json_file) return 0;
+    FILE *f = fopen(o->json_file, "w");
+    if (!f) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", bench_prog, o->json_file, strerror(errno));
+        return 1;
+    }
+    print(report, f, 1);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", bench_prog, o->json_file, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+void bench_ratio_text(double reference_s, double clnn_s, const char *ref_name, char *buf,
+                      size_t len)
+{
+    if (!isfinite(reference_s) || !isfinite(clnn_s) || reference_s <= 0 || clnn_s <= 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2fx %s", reference_s / clnn_s,
+                 reference_s >= clnn_s ? "clnn" : ref_name);
 }
 
 
