@@ -44,7 +44,8 @@ static const conv_case cases[] = {
 #define SMALL_CASE_COUNT 13
 
 static const clnn_conv_algo algos[] = {CLNN_CONV_ALGO_IM2COL_GEMM, CLNN_CONV_ALGO_GEMM_1X1,
-                                       CLNN_CONV_ALGO_DIRECT, CLNN_CONV_ALGO_AUTO};
+                                       CLNN_CONV_ALGO_DIRECT, CLNN_CONV_ALGO_WINOGRAD,
+                                       CLNN_CONV_ALGO_AUTO};
 #define ALGO_COUNT (sizeof algos / sizeof algos[0])
 
 /* One case with its data, descriptors and resolved reference geometry. */
@@ -118,8 +119,9 @@ static float *fetch(cl_mem b, size_t n, size_t off)
 
 /* A workspace by variant % 4: 0 what workspace_size asks for, 1 more (accepted;
  * catches code that trusts workspace_size over the geometry), 2 the minimum (one
- * image's columns for IM2COL_GEMM, none otherwise: GEMMs per image), 3 room for
- * chunks of two images (batched GEMMs with a partial last chunk when n is odd). */
+ * image's columns for IM2COL_GEMM and, for WINOGRAD, one image's tiles; none
+ * otherwise: GEMMs per image), 3 room for chunks of two images (batched passes
+ * with a partial last chunk when n is odd). */
 static cl_mem workspace_for(problem *p, int variant, size_t *size)
 {
     harness_expect_ok(clnn_conv2d_workspace_size(harness_ctx(), &p->conv, &p->xd, &p->wd,
@@ -127,8 +129,10 @@ static cl_mem workspace_for(problem *p, int variant, size_t *size)
     size_t plane = (size_t)(p->r.oh * p->r.ow);
     clnn_conv_algo algo;
     harness_expect_ok(clnn_conv2d_algo_for(&p->conv, &p->xd, &p->wd, &algo));
-    size_t min = algo == CLNN_CONV_ALGO_IM2COL_GEMM
-                     ? (size_t)(p->r.c * p->r.kh * p->r.kw) * plane * 4 : 0;
+    bool wino = algo == CLNN_CONV_ALGO_WINOGRAD;
+    size_t columns = (size_t)(p->r.c * p->r.kh * p->r.kw) * plane * 4;
+    size_t min = algo == CLNN_CONV_ALGO_IM2COL_GEMM ? columns : 0;
+    if (wino) min = ref_conv_winograd_workspace(&p->r, 1);
     ck_assert_uint_ge(*size, min);
     switch (variant % 4) {
     case 1: *size += *size / 2 + 4; break;
@@ -136,6 +140,8 @@ static cl_mem workspace_for(problem *p, int variant, size_t *size)
     case 3:
         if (algo != CLNN_CONV_ALGO_DIRECT)
             *size = 2 * ((size_t)(p->r.c * p->r.kh * p->r.kw + p->r.k) * plane * 4);
+        if (wino && *size < ref_conv_winograd_workspace(&p->r, 2))
+            *size = ref_conv_winograd_workspace(&p->r, 2);
         break;
     }
     return *size ? harness_buffer(*size) : NULL;
@@ -158,9 +164,19 @@ static int algo_applies(problem *p, clnn_conv_algo algo)
 
 static double *to_double(const float *v, size_t n) { return gradcheck_to_double(v, n); }
 
+/* `plain`, or 1e-3 when the resolved algorithm is WINOGRAD, whose transforms
+ * scale tile values up to ~100x before the sums cancel (forward and dx). */
+static double tolerance(problem *p, double plain)
+{
+    clnn_conv_algo used;
+    harness_expect_ok(clnn_conv2d_algo_for(&p->conv, &p->xd, &p->wd, &used));
+    return used == CLNN_CONV_ALGO_WINOGRAD ? 1e-3 : plain;
+}
+
 START_TEST(forward_matches_reference)
 {
-    /* fp32 sums of up to 800 products of values in [-1, 1]: 1e-4 covers rounding. */
+    /* fp32 sums of up to 800 products of values in [-1, 1]: 1e-4 covers rounding
+     * (WINOGRAD: 1e-3, see tolerance()). */
     const conv_case *t = &cases[_i];
     problem p;
     problem_init(&p, t, _i);
@@ -184,8 +200,8 @@ START_TEST(forward_matches_reference)
                                               &p.wd, w, (p.off + 1) * 4, &p.bd, b,
                                               (p.off + 2) * 4, t->relu ? &relu : NULL, &p.yd,
                                               y, (p.off + 3) * 4, ws, ws_size));
-        harness_expect_close(fetch(y, p.ny, p.off + 3), want, p.ny, 1e-4, 1e-4,
-                             "conv forward");
+        double tol = tolerance(&p, 1e-4);
+        harness_expect_close(fetch(y, p.ny, p.off + 3), want, p.ny, tol, tol, "conv forward");
         ran++;
     }
     ck_assert_int_ge(ran, 2);
@@ -195,7 +211,8 @@ END_TEST
 /* Backward passes against the reference's adjoint loops, every algorithm. */
 START_TEST(backward_matches_adjoint)
 {
-    /* Same accumulation lengths as forward, plus the batch for dw: 2e-4. */
+    /* Same accumulation lengths as forward, plus the batch for dw: 2e-4
+     * (WINOGRAD: 1e-3). */
     const conv_case *t = &cases[_i];
     problem p;
     problem_init(&p, t, _i);
@@ -222,8 +239,9 @@ START_TEST(backward_matches_adjoint)
         harness_expect_ok(clnn_conv2d_backward_weights(
             harness_ctx(), &p.conv, &p.xd, x, p.off * 4, &p.yd, dyb, (p.off + 2) * 4, &p.wd,
             dw, p.off * 4, &p.bd, db, 4, ws, ws_size));
-        harness_expect_close(fetch(dx, p.nx, p.off + 3), dx_want, p.nx, 2e-4, 2e-4, "dx");
-        harness_expect_close(fetch(dw, p.nw, p.off), dw_want, p.nw, 2e-4, 2e-4, "dw");
+        double dx_tol = tolerance(&p, 2e-4); /* dx and dw */
+        harness_expect_close(fetch(dx, p.nx, p.off + 3), dx_want, p.nx, dx_tol, dx_tol, "dx");
+        harness_expect_close(fetch(dw, p.nw, p.off), dw_want, p.nw, dx_tol, dx_tol, "dw");
         harness_expect_close(fetch(db, (size_t)t->k, 1), db_want, (size_t)t->k, 2e-4, 2e-4,
                              "db");
     }
@@ -281,7 +299,8 @@ static const conv_case tiny[] = {
 START_TEST(backward_matches_finite_differences)
 {
     /* The reference is linear in each operand, so central differences are exact up
-     * to double rounding; the tolerance is the device's fp32 error. */
+     * to double rounding; the tolerance is the device's fp32 error (dx and dw on
+     * WINOGRAD: 1e-3 relative, 1e-4 absolute). */
     problem p;
     problem_init(&p, &tiny[_i], _i);
     size_t k = (size_t)tiny[_i].k;
@@ -301,8 +320,11 @@ START_TEST(backward_matches_finite_differences)
         harness_expect_ok(clnn_conv2d_backward_weights(harness_ctx(), &p.conv, &p.xd, x, 0,
                                                        &p.yd, dy, 0, &p.wd, dw, 0, &p.bd, db,
                                                        0, ws, ws_size));
-        harness_expect_close(fetch(dx, p.nx, 0), gx, p.nx, 1e-4, 1e-5, "dx vs differences");
-        harness_expect_close(fetch(dw, p.nw, 0), gw, p.nw, 1e-4, 1e-5, "dw vs differences");
+        double dx_rtol = tolerance(&p, 1e-4);
+        harness_expect_close(fetch(dx, p.nx, 0), gx, p.nx, dx_rtol, dx_rtol / 10,
+                             "dx vs differences");
+        harness_expect_close(fetch(dw, p.nw, 0), gw, p.nw, dx_rtol, dx_rtol / 10,
+                             "dw vs differences");
         harness_expect_close(fetch(db, k, 0), gb, k, 1e-4, 1e-5, "db vs differences");
     }
 }

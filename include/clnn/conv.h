@@ -19,16 +19,40 @@
  *   GEMM_1X1     1x1 kernel, stride 1, no padding: Y[n] = W * X[n] straight from
  *                the input, no workspace.
  *   DIRECT       depthwise (groups == C == K): one kernel per pass, no workspace.
+ *   WINOGRAD     3x3 kernel, stride 1, dilation 1, one group, any padding and
+ *                size: Winograd F(4x4, 3x3) forward (6x6 input tiles, 36 GEMMs
+ *                of [K x C] x [C x tiles], 1/4 of the direct multiplies), the
+ *                bias and activation fused into its output transform. Its
+ *                rounding differs from the direct sum: expect about 1e-3
+ *                relative error (the transforms scale values up to ~100x before
+ *                the sums cancel). Backward data is the same algorithm run
+ *                on dy with the filter turned and transposed, where every pad
+ *                is at most 2 (else IM2COL_GEMM's); backward weights transforms
+ *                x and dy tiles and sums their products over the batch (same
+ *                error bound, relative to the gradient's size).
  *   AUTO         GEMM_1X1 when it applies, else DIRECT for depthwise, else
- *                IM2COL_GEMM.
+ *                WINOGRAD when it applies, else IM2COL_GEMM.
  * Forcing an algorithm that cannot handle the case returns CLNN_NOT_SUPPORTED and
  * the reason in clnn_last_error().
+ *
+ * The environment variable CLNN_CONV_ALGO ("auto", "im2col", "gemm1x1",
+ * "direct" or "winograd", read at the first call or by clnn_env_reload)
+ * replaces AUTO in every descriptor that asks for AUTO (an algorithm the caller
+ * names wins); forcing one that cannot run a case makes that call return
+ * CLNN_NOT_SUPPORTED, and unknown text makes every AUTO call return
+ * CLNN_INVALID_VALUE naming CLNN_CONV_ALGO.
  *
  * Workspace: clnn_conv2d_workspace_size gives one size that serves forward,
  * backward data and backward weights for the chosen algorithm: the im2col
  * columns of one image, C*kH*kW*OH*OW floats, for IM2COL_GEMM (images are
  * processed one at a time so the columns stay in cache for their GEMM); 0 for
- * GEMM_1X1 and DIRECT, where the workspace buffer may be NULL. Less returns
+ * GEMM_1X1 and DIRECT, where the workspace buffer may be NULL. WINOGRAD needs,
+ * with KP = K rounded up to a multiple of 8 and T = ceil(OH / 4) * ceil(OW / 4)
+ * tiles per image rounded up to a multiple of 32, 36 * (C * KP + (C + KP) * T)
+ * floats, or more if the same with C and K swapped and H, W in place of OH, OW
+ * (backward data) is larger; where a pad exceeds 2, IM2COL_GEMM's minimum
+ * instead of that second term. More lets it transform several images per
+ * pass. Less returns
  * CLNN_INSUFFICIENT_WORKSPACE; more is accepted and unused. The workspace must not
  * overlap any operand.
  *
@@ -59,7 +83,8 @@ typedef enum clnn_conv_algo {
     CLNN_CONV_ALGO_AUTO = 0,
     CLNN_CONV_ALGO_IM2COL_GEMM = 1,
     CLNN_CONV_ALGO_GEMM_1X1 = 2,
-    CLNN_CONV_ALGO_DIRECT = 3
+    CLNN_CONV_ALGO_DIRECT = 3,
+    CLNN_CONV_ALGO_WINOGRAD = 4
 } clnn_conv_algo;
 
 /* A convolution: the window (kernel, strides, dilations, pads, auto_pad), the

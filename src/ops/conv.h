@@ -98,6 +98,26 @@ clnn_status clnn_conv_gemm_backward_weights(clnn_context_t ctx, const clnn_conv_
                                             cl_mem dw, size_t dwo, cl_mem ws,
                                             size_t ws_size);
 
+/* ---- Winograd F(4x4, 3x3) (conv_winograd.c): forward, with the bias (NULL for
+ * none) and activation (NULL for none) fused into its output pass; backward
+ * data as the forward of dy with the turned, transposed filter where every pad
+ * is at most 2 (has_backward_data; else the GEMM path's); backward weights. */
+size_t clnn_conv_winograd_workspace_min(const clnn_conv_geom *g);
+size_t clnn_conv_winograd_workspace_recommended(const clnn_conv_geom *g);
+bool clnn_conv_winograd_has_backward_data(const clnn_conv_geom *g);
+clnn_status clnn_conv_winograd_forward(clnn_context_t ctx, const clnn_conv_geom *g, cl_mem x,
+                                       size_t xo, cl_mem w, size_t wo, cl_mem bias,
+                                       size_t bo, const clnn_activation_desc *act, cl_mem y,
+                                       size_t yo, cl_mem ws, size_t ws_size);
+clnn_status clnn_conv_winograd_backward_data(clnn_context_t ctx, const clnn_conv_geom *g,
+                                             cl_mem w, size_t wo, cl_mem dy, size_t dyo,
+                                             cl_mem dx, size_t dxo, cl_mem ws,
+                                             size_t ws_size);
+clnn_status clnn_conv_winograd_backward_weights(clnn_context_t ctx, const clnn_conv_geom *g,
+                                                cl_mem x, size_t xo, cl_mem dy, size_t dyo,
+                                                cl_mem dw, size_t dwo, cl_mem ws,
+                                                size_t ws_size);
+
 /* ---- kernels of cl/conv.cl (conv_direct.c) */
 
 /* Kernel `name` of conv.cl with its arguments (x, x_off, y, y_off, [w, w_off,]

@@ -37,6 +37,9 @@ clnn_status clnn_conv_run_forward(clnn_context_t ctx, const clnn_conv_geom *g, c
                                   size_t xo, cl_mem w, size_t wo, cl_mem y, size_t yo,
                                   cl_mem ws, size_t ws_size)
 {
+    if (g->algo == CLNN_CONV_ALGO_WINOGRAD)
+        return clnn_conv_winograd_forward(ctx, g, x, xo, w, wo, NULL, 0, NULL, y, yo, ws,
+                                          ws_size);
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
         return clnn_conv_gemm_forward(ctx, g, x, xo, w, wo, y, yo, ws, ws_size);
     size_t rows = g->n * g->k * g->oh; /* eight outputs of a row per work-item */
@@ -48,6 +51,8 @@ clnn_status clnn_conv_run_backward_data(clnn_context_t ctx, const clnn_conv_geom
                                         cl_mem w, size_t wo, cl_mem dy, size_t dyo,
                                         cl_mem dx, size_t dxo, cl_mem ws, size_t ws_size)
 {
+    if (g->algo == CLNN_CONV_ALGO_WINOGRAD && clnn_conv_winograd_has_backward_data(g))
+        return clnn_conv_winograd_backward_data(ctx, g, w, wo, dy, dyo, dx, dxo, ws, ws_size);
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
         return clnn_conv_gemm_backward_data(ctx, g, w, wo, dy, dyo, dx, dxo, ws, ws_size);
     size_t rows = g->n * g->c * g->h; /* eight inputs of a row per work-item */
@@ -59,6 +64,9 @@ clnn_status clnn_conv_run_backward_weights(clnn_context_t ctx, const clnn_conv_g
                                            cl_mem x, size_t xo, cl_mem dy, size_t dyo,
                                            cl_mem dw, size_t dwo, cl_mem ws, size_t ws_size)
 {
+    if (g->algo == CLNN_CONV_ALGO_WINOGRAD)
+        return clnn_conv_winograd_backward_weights(ctx, g, x, xo, dy, dyo, dw, dwo, ws,
+                                                   ws_size);
     if (g->algo != CLNN_CONV_ALGO_DIRECT)
         return clnn_conv_gemm_backward_weights(ctx, g, x, xo, dy, dyo, dw, dwo, ws, ws_size);
     return clnn_conv_launch(ctx, g, "depthwise_backward_weights", operand(x, xo),

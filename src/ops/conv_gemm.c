@@ -226,18 +226,38 @@ clnn_status clnn_conv_gemm_backward_weights(clnn_context_t ctx, const clnn_conv_
     return st;
 }
 
+/* WINOGRAD uses the GEMM path for backward data when a pad exceeds 2. */
+static bool gemm_backward(const clnn_conv_geom *g)
+{
+    return g->algo != CLNN_CONV_ALGO_WINOGRAD || !clnn_conv_winograd_has_backward_data(g);
+}
+
+/* One image's columns for im2col; WINOGRAD's own scratch and, if its backward
+ * data runs on the GEMM path, the larger of that and the columns. */
 size_t clnn_conv_workspace_min(const clnn_conv_geom *g)
 {
-    if (g->algo != CLNN_CONV_ALGO_IM2COL_GEMM) return 0;
-    return shape_of(g).col_image * sizeof(float);
+    if (g->algo != CLNN_CONV_ALGO_IM2COL_GEMM && g->algo != CLNN_CONV_ALGO_WINOGRAD) return 0;
+    size_t columns = gemm_backward(g) ? shape_of(g).col_image * sizeof(float) : 0;
+    return g->algo == CLNN_CONV_ALGO_WINOGRAD
+               ? CLNN_MAX(columns, clnn_conv_winograd_workspace_min(g))
+               : columns;
+}
+
+/* What the GEMM path's batching wants (backward data for WINOGRAD, pads > 2). */
+static size_t gemm_recommended(const clnn_conv_geom *g)
+{
+    if (g->n < 2 || image_macs(g) >= BATCH_FORWARD_MACS) return clnn_conv_workspace_min(g);
+    size_t per_image = batch_image_bytes(g);
+    size_t nb = CLNN_MIN(g->n, BATCH_WORKSPACE_CAP / per_image);
+    return CLNN_MAX(nb < 2 ? 0 : nb * per_image, clnn_conv_workspace_min(g));
 }
 
 size_t clnn_conv_workspace_recommended(clnn_context_t ctx, const clnn_conv_geom *g)
 {
     (void)ctx;
-    if (g->algo == CLNN_CONV_ALGO_DIRECT || g->n < 2 || image_macs(g) >= BATCH_FORWARD_MACS)
-        return clnn_conv_workspace_min(g);
-    size_t per_image = batch_image_bytes(g);
-    size_t nb = CLNN_MIN(g->n, BATCH_WORKSPACE_CAP / per_image);
-    return nb < 2 ? clnn_conv_workspace_min(g) : nb * per_image;
+    if (g->algo == CLNN_CONV_ALGO_DIRECT) return 0;
+    size_t gemm = gemm_backward(g) ? gemm_recommended(g) : 0;
+    return g->algo == CLNN_CONV_ALGO_WINOGRAD
+               ? CLNN_MAX(gemm, clnn_conv_winograd_workspace_recommended(g))
+               : gemm;
 }

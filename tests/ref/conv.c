@@ -51,3 +51,22 @@ void ref_conv_transpose2d(const ref_conv *p, const double *x, const double *w,
                             }
                 }
 }
+
+/* 36 * (C * KP + (C + KP) * TP) floats for a pass from c to k channels over an
+ * oh x ow output (KP: k rounded up to 8, TP: nb * 4x4 tiles rounded up to 32). */
+static size_t winograd_pass(long c, long k, long oh, long ow, size_t nb)
+{
+    size_t kp = (size_t)(k + 7) / 8 * 8, tiles = nb * (size_t)((oh + 3) / 4 * ((ow + 3) / 4));
+    return 36 * ((size_t)c * kp + ((size_t)c + kp) * ((tiles + 31) / 32 * 32)) * 4;
+}
+
+size_t ref_conv_winograd_workspace(const ref_conv *p, size_t nb)
+{
+    size_t forward = winograd_pass(p->c, p->k, p->oh, p->ow, nb), other;
+    long pb = p->oh + 2 - p->h - p->pt, pr = p->ow + 2 - p->w - p->pl;
+    if (p->pt > 2 || p->pl > 2 || pb > 2 || pr > 2)
+        other = (size_t)(p->c * 9 * p->oh * p->ow) * 4; /* im2col columns for dx */
+    else
+        other = winograd_pass(p->k, p->c, p->h, p->w, nb); /* Winograd dx */
+    return forward > other ? forward : other;
+}

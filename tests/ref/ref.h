@@ -75,6 +75,9 @@ void ref_conv2d(ref_conv_pass pass, const ref_conv *p, double *x, double *w, dou
  * y [n, k, oh, ow] (overwritten; bias may be NULL). */
 void ref_conv_transpose2d(const ref_conv *p, const double *x, const double *w,
                           const double *bias, double *y);
+/* The workspace bytes CLNN_CONV_ALGO_WINOGRAD needs for chunks of nb images, as
+ * include/clnn/conv.h states it (p: a 3x3, stride 1 case). */
+size_t ref_conv_winograd_workspace(const ref_conv *p, size_t nb);
 
 /* ---- tensor family: dense (tests/ref/dense.c), layout ops (tests/ref/tensor_ops.c),
  * reductions (tests/ref/reduce.c). */
