@@ -10,11 +10,13 @@ ops: gemm (m, n, k), conv2d (n, c, h, w, k, kh, kw, stride, pad, groups),
 maxpool2d (n, c, h, w, kernel, stride, pad), avgpool2d (same), lstm / gru / rnn
 (t, n, input, hidden; one layer, sequence-major), attention (n, h, t, d:
 matmul-softmax-matmul; with fused=1 F.scaled_dot_product_attention, PyTorch's own
-fused kernel, which never stores the T x T scores), layernorm (rows, features), softmax (rows, features; over
-the last axis), conv_transpose2d (n, c, h, w, k, kh, kw, stride, pad), train_mlp and
-train_cnn (n: one Adam training step of the seed MLP 784-128-10 or the seed CNN of
-examples/mnist-cnn.c on a batch of n 28x28 images, sparse cross-entropy from
-logits; the step's time is the "forward" figure, the second is nan).
+fused kernel, or before PyTorch 2.0 the same in 256-query blocks recomputed in
+backward, so the T x T scores are never all stored), layernorm (rows, features),
+softmax (rows, features; over the last axis), conv_transpose2d (n, c, h, w, k, kh,
+kw, stride, pad), train_mlp and train_cnn (n: one Adam training step of the seed
+MLP 784-128-10 or the seed CNN of examples/mnist-cnn.c on a batch of n 28x28
+images, sparse cross-entropy from logits; the step's time is the "forward"
+figure, the second is nan).
 """
 import argparse
 import statistics
@@ -115,10 +117,20 @@ def make_case(torch, case):
         shape = (case["n"], case["h"], case["t"], case["d"])
         q, k, v = rand(*shape, grad=True), rand(*shape, grad=True), rand(*shape, grad=True)
         scale = case["d"] ** -0.5
-        if case.get("fused", 0):
+
+        def block(qb):
+            return torch.matmul(
+                torch.softmax(torch.matmul(qb, k.transpose(-2, -1)) * scale, dim=-1), v)
+
+        if not case.get("fused", 0):
+            return training_pair(torch, lambda: block(q))
+        if hasattr(F, "scaled_dot_product_attention"):  # PyTorch 2.0 on
             return training_pair(torch, lambda: F.scaled_dot_product_attention(q, k, v))
-        return training_pair(torch, lambda: torch.matmul(
-            torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, dim=-1), v))
+        # before 2.0: 256-query blocks, recomputed in backward (checkpoint), so
+        # the T x T scores are never all stored either
+        from torch.utils.checkpoint import checkpoint
+        return training_pair(torch, lambda: torch.cat(
+            [checkpoint(block, q[:, :, i:i + 256]) for i in range(0, case["t"], 256)], dim=-2))
     if op == "softmax":
         x = rand(case["rows"], case["features"], grad=True)
         return training_pair(torch, lambda: torch.softmax(x, dim=-1))

@@ -398,7 +398,8 @@ START_TEST(mha_bad_input_is_rejected)
                      m_bad = HARNESS_DESC(5, 3), m_bad4 = HARNESS_DESC(1, 3, 3, 5),
                      kp_bad = HARNESS_DESC(1, 3), kp_ok = HARNESS_DESC(1, 5), ints = qd;
     kp_bad.dtype = kp_ok.dtype = ints.dtype = CLNN_INT32;
-    clnn_mha_desc a = {2, 2, 0, {0, 0, 0, 0, 0}}, kd0 = a, h0 = a, drop = a, scale = a;
+    clnn_mha_desc a = {2, 2, 0, {0, 0, 0, 0, 0, CLNN_ATTENTION_AUTO}};
+    clnn_mha_desc kd0 = a, h0 = a, drop = a, scale = a;
     kd0.key_dim = 0, h0.num_heads = 0, drop.attn.dropout_ratio = 1.0f, scale.attn.scale = -1;
     const size_t n = 256;
     float *sentinel = rnd(n, 5, -1, 1);

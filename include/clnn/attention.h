@@ -1,7 +1,21 @@
 /*
  * clnn/attention.h: scaled dot-product attention, float32, forward and backward,
- * unfused: S = scale * Q K^T (batched GEMM), masks, softmax over the keys,
- * optional dropout on the weights, O = P V (batched GEMM).
+ * two implementations behind one call (clnn_attention_desc.algo):
+ *  - UNFUSED: S = scale * Q K^T (batched GEMM), masks, softmax over the keys,
+ *    optional dropout on the weights, O = P V (batched GEMM); keeps P.
+ *  - FUSED (flash-style): one kernel per row block, online softmax over key tiles
+ *    in local memory; the Tq x Tk matrix is never stored, the forward keeps the
+ *    row log-sum-exp only and the backward recomputes P tile by tile.
+ *  - AUTO (0, so zero-initialised descriptors keep working): FUSED for short
+ *    keys (Tk <= 128, where its forward is about 2x faster on a CPU) and where
+ *    the unfused T x T workspace would not fit the device (over its largest
+ *    buffer or a quarter of its memory); UNFUSED otherwise (its backward is
+ *    about 2x faster; numbers in attention.c). The environment variable
+ *    CLNN_ATTENTION_ALGO ("auto", "unfused", "fused") overrides AUTO (not an
+ *    explicit choice); unknown text gives CLNN_INVALID_VALUE at call time.
+ *    Forward and backward choose alike for the same shapes and descriptor.
+ * Both give the same results up to fp32 rounding (~1e-6 relative; the online
+ * softmax sums in another order) and the same dropout mask.
  *
  * Shapes: Q [N, H, Tq, D], K [N, H, Tk, D], V [N, H, Tk, Dv], O [N, H, Tq, Dv].
  *
@@ -29,7 +43,11 @@
  * other than 4, or buffer ranges that do not fit CLNN_INVALID_VALUE; shapes that
  * do not fit together (N/H/D of Q and K, Tk of K and V, Dv of V and O, masks of
  * the wrong shape, gradients not shaped like their tensors)
- * CLNN_SHAPE_MISMATCH. Messages name the function, the argument and the shapes.
+ * CLNN_SHAPE_MISMATCH; an algo value outside the enum or an unknown
+ * CLNN_ATTENTION_ALGO CLNN_INVALID_VALUE; FUSED asked for explicitly where it
+ * cannot run (D or Dv above 256, or tiles that do not fit the device's local
+ * memory) CLNN_NOT_SUPPORTED (AUTO then uses UNFUSED). Messages name the
+ * function, the argument and the shapes.
  */
 #ifndef CLNN_ATTENTION_H
 #define CLNN_ATTENTION_H
@@ -40,18 +58,35 @@
 extern "C" {
 #endif
 
+typedef enum clnn_attention_algo {
+    CLNN_ATTENTION_AUTO = 0,    /* by shape and device; CLNN_ATTENTION_ALGO overrides */
+    CLNN_ATTENTION_UNFUSED = 1, /* GEMM + softmax + GEMM, keeps P (O(T^2) workspace) */
+    CLNN_ATTENTION_FUSED = 2    /* flash-style, O(T) workspace */
+} clnn_attention_algo;
+
 typedef struct clnn_attention_desc {
     float scale;             /* 0: 1 / sqrt(D) */
     int causal;              /* 1: causal mask (see above) */
     float dropout_ratio;     /* 0: no dropout; else clnn_dropout_forward on P */
     uint64_t dropout_seed;   /* the dropout stream of include/clnn/dropout.h, over */
     uint64_t dropout_offset; /* P's N * H * Tq * Tk elements in row-major order */
+    clnn_attention_algo algo; /* 0: AUTO */
 } clnn_attention_desc;
 
-/* Workspace bytes for forward and backward (2 * N * H * Tq * Tk * 4). */
+/* Workspace bytes of the UNFUSED path (2 * N * H * Tq * Tk * 4), enough for any
+ * algorithm. */
 CLNN_API clnn_status clnn_attention_workspace_size(const clnn_tensor_desc *q_desc,
                                                    const clnn_tensor_desc *k_desc,
                                                    size_t *bytes);
+
+/* Workspace bytes for forward and backward with the algorithm that `attn` (NULL:
+ * defaults, AUTO) selects on this context for these shapes: 2 * N * H * Tq * 4
+ * when FUSED, as clnn_attention_workspace_size when UNFUSED. Writes the chosen
+ * algorithm (UNFUSED or FUSED) to *algo unless algo is NULL. */
+CLNN_API clnn_status clnn_attention_workspace_size_for(
+    clnn_context_t ctx, const clnn_attention_desc *attn, const clnn_tensor_desc *q_desc,
+    const clnn_tensor_desc *k_desc, const clnn_tensor_desc *v_desc, size_t *bytes,
+    clnn_attention_algo *algo);
 
 /* O = dropout(softmax(scale * Q K^T + masks)) V. `attn` NULL means the defaults
  * (scale 1/sqrt(D), no causal mask, no dropout). mask / key_padding: NULL
@@ -66,8 +101,9 @@ CLNN_API clnn_status clnn_attention_forward(
     const clnn_tensor_desc *o_desc, cl_mem o, size_t o_offset,
     cl_mem workspace, size_t workspace_size);
 
-/* dQ, dK, dV (overwritten) from dO and the forward's probabilities in the
- * workspace (same `attn`; masks are already in P):
+/* dQ, dK, dV (overwritten) from dO and what the forward left in the workspace
+ * (same `attn`, same masks: FUSED recomputes P from Q, K, the masks and the
+ * log-sum-exp; UNFUSED has the masks in P already and only checks them):
  *   dP = dO V^T, dropout backward, dS = softmax backward(P, dP),
  *   dQ = scale dS K, dK = scale dS^T Q, dV = dropout(P)^T dO.
  * dq/dk/dv descriptors must equal those of q/k/v. */
@@ -76,6 +112,8 @@ CLNN_API clnn_status clnn_attention_backward(
     const clnn_tensor_desc *q_desc, cl_mem q, size_t q_offset,
     const clnn_tensor_desc *k_desc, cl_mem k, size_t k_offset,
     const clnn_tensor_desc *v_desc, cl_mem v, size_t v_offset,
+    const clnn_tensor_desc *mask_desc, cl_mem mask, size_t mask_offset,
+    const clnn_tensor_desc *key_padding_desc, cl_mem key_padding, size_t key_padding_offset,
     const clnn_tensor_desc *do_desc, cl_mem d_o, size_t do_offset,
     const clnn_tensor_desc *dq_desc, cl_mem dq, size_t dq_offset,
     const clnn_tensor_desc *dk_desc, cl_mem dk, size_t dk_offset,

@@ -1,6 +1,9 @@
-/* Scaled dot-product attention, unfused: batched GEMMs through CLBlast, masks
- * (cl/attention.cl), clnn_softmax_* and clnn_dropout_* on the scores held in the
- * workspace. */
+/* Scaled dot-product attention: validation, the choice of algorithm, and the
+ * unfused path: batched GEMMs through CLBlast, masks (cl/attention.cl),
+ * clnn_softmax_* and clnn_dropout_* on the scores held in the workspace. The
+ * fused path is in attention_flash.c. */
+#include "attention_flash.h"
+
 #include "../core/check.h"
 #include "../core/program.h"
 
@@ -11,13 +14,7 @@
 
 #include <math.h>
 #include <stdio.h>
-
-typedef struct attn_shape {
-    size_t N, H, Tq, Tk, D, Dv, scores; /* scores = N * H * Tq * Tk */
-    float scale, ratio;
-    uint64_t seed, offset;
-    int causal;
-} attn_shape;
+#include <string.h>
 
 static void format2(const clnn_tensor_desc *a, const clnn_tensor_desc *b, char *sa, char *sb)
 {
@@ -86,6 +83,103 @@ clnn_status clnn_attention_workspace_size(const clnn_tensor_desc *q_desc,
     return st;
 }
 
+/* AUTO's rule. Measured with PoCL on a 2-core Xeon (AVX-512), D 64, N 8, H 8
+ * (N 1 at T 4096), medians of 3 alternating runs on a shared machine (+-20%),
+ * fused vs unfused, ms:
+ *   forward    T 64: 5.7 vs 9.2; T 128: 16-20 vs 38-41; T 256: 80 vs 81-89;
+ *              T 512: 284-327 vs 317-519; T 1024: 658 vs 607-629; T 4096: 1317 vs 1215
+ *   fwd + bwd  T 64: 38.6 vs 29.7; T 128: 126 vs 112; T 256: 175 vs 85
+ * The fused forward wins on short keys (one pass, no GEMM and softmax launches)
+ * and is within 10% beyond; its backward computes P twice (dQ pass, dK/dV pass)
+ * and is 2x slower from T 256. So FUSED for Tk <= 128, and wherever the unfused
+ * T x T workspace would not fit: over the device's largest buffer or a quarter
+ * of its memory. Not measured on GPUs. */
+static int auto_prefers_fused(clnn_context_t ctx, const attn_shape *s)
+{
+    double unfused = (double)s->scores * 2.0 * sizeof(float);
+    return s->Tk <= 128 || unfused > (double)ctx->info.max_alloc_bytes ||
+           unfused > (double)ctx->info.global_mem_bytes / 4.0;
+}
+
+static clnn_status algo_from_env(const char *fn, clnn_attention_algo *algo)
+{
+    const char *text = clnn_env_get()->attention_algo;
+    *algo = CLNN_ATTENTION_AUTO;
+    if (!text || !*text || strcmp(text, "auto") == 0) return CLNN_SUCCESS;
+    if (strcmp(text, "unfused") == 0) *algo = CLNN_ATTENTION_UNFUSED;
+    else if (strcmp(text, "fused") == 0) *algo = CLNN_ATTENTION_FUSED;
+    else
+        return clnn_fail(CLNN_INVALID_VALUE,
+                         "%s: CLNN_ATTENTION_ALGO is \"%s\" (must be auto, unfused or fused)", fn,
+                         text);
+    return CLNN_SUCCESS;
+}
+
+/* The descriptor's values into s, and the algorithm: the descriptor's, else
+ * CLNN_ATTENTION_ALGO's, else AUTO's rule (UNFUSED where FUSED cannot run). */
+static clnn_status attn_values(clnn_context_t ctx, const char *fn, const clnn_attention_desc *a,
+                               attn_shape *s)
+{
+    static const clnn_attention_desc def;
+    if (!a) a = &def;
+    if (!(a->scale >= 0.0f) || isinf(a->scale))
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: scale is %g (must be finite, >= 0; 0: default)",
+                         fn, (double)a->scale);
+    if (!(a->dropout_ratio >= 0.0f && a->dropout_ratio < 1.0f))
+        return clnn_fail(CLNN_INVALID_VALUE, "%s: dropout_ratio is %g (must be in [0, 1))", fn,
+                         (double)a->dropout_ratio);
+    if ((int)a->algo < CLNN_ATTENTION_AUTO || (int)a->algo > CLNN_ATTENTION_FUSED)
+        return clnn_fail(CLNN_INVALID_VALUE,
+                         "%s: algo is %d (must be AUTO 0, UNFUSED 1 or FUSED 2)", fn,
+                         (int)a->algo);
+    s->scale = a->scale > 0.0f ? a->scale : 1.0f / sqrtf((float)s->D);
+    s->ratio = a->dropout_ratio;
+    s->seed = a->dropout_seed;
+    s->offset = a->dropout_offset;
+    s->causal = a->causal != 0;
+    clnn_attention_algo env;
+    clnn_status st = algo_from_env(fn, &env);
+    if (st != CLNN_SUCCESS) return st;
+    s->algo = a->algo != CLNN_ATTENTION_AUTO ? a->algo : env;
+    attn_flash_plan plan;
+    const char *why = "";
+    int can = attn_flash_plan_for(ctx, s, &plan, &why);
+    if (s->algo == CLNN_ATTENTION_FUSED && !can)
+        return clnn_fail(CLNN_NOT_SUPPORTED, "%s: algo FUSED cannot run D %zu, Dv %zu here: %s",
+                         fn, s->D, s->Dv, why);
+    if (s->algo == CLNN_ATTENTION_AUTO)
+        s->algo = can && auto_prefers_fused(ctx, s) ? CLNN_ATTENTION_FUSED
+                                                    : CLNN_ATTENTION_UNFUSED;
+    return CLNN_SUCCESS;
+}
+
+static size_t workspace_need(const attn_shape *s)
+{
+    if (s->algo == CLNN_ATTENTION_FUSED) return attn_flash_workspace(s);
+    return s->scores * 2 * sizeof(float);
+}
+
+clnn_status clnn_attention_workspace_size_for(clnn_context_t ctx, const clnn_attention_desc *attn,
+                                              const clnn_tensor_desc *q_desc,
+                                              const clnn_tensor_desc *k_desc,
+                                              const clnn_tensor_desc *v_desc, size_t *bytes,
+                                              clnn_attention_algo *algo)
+{
+    static const char fn[] = "clnn_attention_workspace_size_for";
+    attn_shape s;
+    clnn_status st = clnn_context_check(ctx, fn);
+    if (st == CLNN_SUCCESS) st = clnn_check_desc(q_desc, CLNN_FLOAT32, fn, "q");
+    if (st == CLNN_SUCCESS) st = clnn_check_desc(k_desc, CLNN_FLOAT32, fn, "k");
+    if (st == CLNN_SUCCESS) st = clnn_check_desc(v_desc, CLNN_FLOAT32, fn, "v");
+    if (st == CLNN_SUCCESS && !bytes) st = clnn_fail(CLNN_NULL_POINTER, "%s: bytes is NULL", fn);
+    if (st == CLNN_SUCCESS) st = shape_qkv(fn, q_desc, k_desc, v_desc, &s);
+    if (st == CLNN_SUCCESS) st = attn_values(ctx, fn, attn, &s);
+    if (st != CLNN_SUCCESS) return st;
+    *bytes = workspace_need(&s);
+    if (algo) *algo = s.algo;
+    return CLNN_SUCCESS;
+}
+
 /* Q, K, V operands, the descriptor's values, and the workspace. */
 static clnn_status check_common(clnn_context_t ctx, const char *fn, const clnn_attention_desc *a,
                                 const clnn_tensor_desc *const descs[3], const cl_mem bufs[3],
@@ -96,26 +190,14 @@ static clnn_status check_common(clnn_context_t ctx, const char *fn, const clnn_a
     for (int i = 0; i < 3 && st == CLNN_SUCCESS; i++)
         st = clnn_check_operand(ctx, descs[i], CLNN_FLOAT32, bufs[i], offs[i], fn, names[i], NULL);
     if (st == CLNN_SUCCESS) st = shape_qkv(fn, descs[0], descs[1], descs[2], s);
+    if (st == CLNN_SUCCESS) st = attn_values(ctx, fn, a, s);
     if (st != CLNN_SUCCESS) return st;
-    clnn_attention_desc def = {0, 0, 0, 0, 0};
-    if (!a) a = &def;
-    if (!(a->scale >= 0.0f) || isinf(a->scale))
-        return clnn_fail(CLNN_INVALID_VALUE, "%s: scale is %g (must be finite, >= 0; 0: default)",
-                         fn, (double)a->scale);
-    if (!(a->dropout_ratio >= 0.0f && a->dropout_ratio < 1.0f))
-        return clnn_fail(CLNN_INVALID_VALUE, "%s: dropout_ratio is %g (must be in [0, 1))", fn,
-                         (double)a->dropout_ratio);
-    s->scale = a->scale > 0.0f ? a->scale : 1.0f / sqrtf((float)s->D);
-    s->ratio = a->dropout_ratio;
-    s->seed = a->dropout_seed;
-    s->offset = a->dropout_offset;
-    s->causal = a->causal != 0;
-    size_t need = s->scores * 2 * sizeof(float);
+    size_t need = workspace_need(s);
     if (!ws) return clnn_fail(CLNN_NULL_POINTER, "%s: workspace is NULL", fn);
     if (ws_size < need)
         return clnn_fail(CLNN_INSUFFICIENT_WORKSPACE,
                          "%s: workspace_size is %zu bytes, %zu needed (see "
-                         "clnn_attention_workspace_size)",
+                         "clnn_attention_workspace_size_for)",
                          fn, ws_size, need);
     return clnn_check_buffer(ctx, ws, 0, need, 4, fn, "workspace");
 }
@@ -213,6 +295,20 @@ static clnn_status heads_gemm(clnn_context_t ctx, const attn_shape *s, clnn_tran
                                      0.0f, c, co, ldc, sc, s->N * s->H);
 }
 
+/* The masks of a call, checked, with Q, K, V into `in`. */
+static clnn_status gather_inputs(clnn_context_t ctx, const char *fn, const attn_shape *s,
+                                 const cl_mem bufs[3], const size_t offs[3],
+                                 const clnn_tensor_desc *md, cl_mem mask, size_t moff,
+                                 const clnn_tensor_desc *kd, cl_mem kpm, size_t koff,
+                                 attn_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->q = bufs[0], in->k = bufs[1], in->v = bufs[2];
+    in->qo = offs[0], in->ko = offs[1], in->vo = offs[2];
+    in->mask = mask, in->mo = moff, in->kpm = kpm, in->kpo = koff;
+    return check_masks(ctx, fn, s, md, mask, moff, kd, kpm, koff, in->mask_strides);
+}
+
 clnn_status clnn_attention_forward(
     clnn_context_t ctx, const clnn_attention_desc *attn, const clnn_tensor_desc *q_desc,
     cl_mem q, size_t q_offset, const clnn_tensor_desc *k_desc, cl_mem k, size_t k_offset,
@@ -223,7 +319,7 @@ clnn_status clnn_attention_forward(
 {
     static const char fn[] = "clnn_attention_forward";
     attn_shape s;
-    cl_ulong strides[2] = {0, 0};
+    attn_inputs in;
     const clnn_tensor_desc *descs[3] = {q_desc, k_desc, v_desc};
     const cl_mem bufs[3] = {q, k, v};
     const size_t offs[3] = {q_offset, k_offset, v_offset};
@@ -233,9 +329,11 @@ clnn_status clnn_attention_forward(
         st = check_shaped(ctx, fn, o_desc, o, o_offset, "o", want);
     }
     if (st == CLNN_SUCCESS)
-        st = check_masks(ctx, fn, &s, mask_desc, mask, mask_offset, key_padding_desc, key_padding,
-                         key_padding_offset, strides);
+        st = gather_inputs(ctx, fn, &s, bufs, offs, mask_desc, mask, mask_offset,
+                           key_padding_desc, key_padding, key_padding_offset, &in);
     if (st != CLNN_SUCCESS) return st;
+    if (s.algo == CLNN_ATTENTION_FUSED)
+        return attn_flash_forward(ctx, &s, &in, o, o_offset, workspace);
     size_t plane = s.Tq * s.Tk, half = s.scores * sizeof(float);
     clnn_tensor_desc sd = scores_desc(&s);
     /* S = scale Q K^T into the first half, masks, P = softmax(S) in place */
@@ -243,7 +341,7 @@ clnn_status clnn_attention_forward(
                     s.D, s.Tq * s.D, k, k_offset, s.D, s.Tk * s.D, workspace, 0, s.Tk, plane);
     if (st == CLNN_SUCCESS)
         st = apply_masks(ctx, &s, workspace, mask, mask_offset, key_padding, key_padding_offset,
-                         strides);
+                         in.mask_strides);
     if (st == CLNN_SUCCESS)
         st = clnn_softmax_forward(ctx, CLNN_SOFTMAX, -1, &sd, workspace, 0, &sd, workspace, 0);
     /* dropout(P) goes to the second half, so P stays for backward */
@@ -263,10 +361,12 @@ clnn_status clnn_attention_forward(
 clnn_status clnn_attention_backward(
     clnn_context_t ctx, const clnn_attention_desc *attn, const clnn_tensor_desc *q_desc,
     cl_mem q, size_t q_offset, const clnn_tensor_desc *k_desc, cl_mem k, size_t k_offset,
-    const clnn_tensor_desc *v_desc, cl_mem v, size_t v_offset, const clnn_tensor_desc *do_desc,
-    cl_mem d_o, size_t do_offset, const clnn_tensor_desc *dq_desc, cl_mem dq, size_t dq_offset,
-    const clnn_tensor_desc *dk_desc, cl_mem dk, size_t dk_offset, const clnn_tensor_desc *dv_desc,
-    cl_mem dv, size_t dv_offset, cl_mem workspace, size_t workspace_size)
+    const clnn_tensor_desc *v_desc, cl_mem v, size_t v_offset, const clnn_tensor_desc *mask_desc,
+    cl_mem mask, size_t mask_offset, const clnn_tensor_desc *key_padding_desc, cl_mem key_padding,
+    size_t key_padding_offset, const clnn_tensor_desc *do_desc, cl_mem d_o, size_t do_offset,
+    const clnn_tensor_desc *dq_desc, cl_mem dq, size_t dq_offset, const clnn_tensor_desc *dk_desc,
+    cl_mem dk, size_t dk_offset, const clnn_tensor_desc *dv_desc, cl_mem dv, size_t dv_offset,
+    cl_mem workspace, size_t workspace_size)
 {
     static const char fn[] = "clnn_attention_backward";
     attn_shape s;
@@ -282,7 +382,16 @@ clnn_status clnn_attention_backward(
         if (st == CLNN_SUCCESS) st = check_shaped(ctx, fn, dk_desc, dk, dk_offset, "dk", wk);
         if (st == CLNN_SUCCESS) st = check_shaped(ctx, fn, dv_desc, dv, dv_offset, "dv", wv);
     }
+    attn_inputs in;
+    if (st == CLNN_SUCCESS)
+        st = gather_inputs(ctx, fn, &s, bufs, offs, mask_desc, mask, mask_offset,
+                           key_padding_desc, key_padding, key_padding_offset, &in);
     if (st != CLNN_SUCCESS) return st;
+    if (s.algo == CLNN_ATTENTION_FUSED) {
+        const cl_mem grads[3] = {dq, dk, dv};
+        const size_t goffs[3] = {dq_offset, dk_offset, dv_offset};
+        return attn_flash_backward(ctx, &s, &in, d_o, do_offset, grads, goffs, workspace);
+    }
     size_t plane = s.Tq * s.Tk, half = s.scores * sizeof(float);
     clnn_tensor_desc sd = scores_desc(&s);
     /* dP = dO V^T (second half), through dropout, dS = softmax backward in place */

@@ -81,8 +81,12 @@ clnn_status clnn_mha_forward(clnn_context_t ctx, const clnn_mha_desc *mha,
                      vd = mha_desc(s.N, s.H, s.Tk, s.vd), od = mha_desc(s.N, s.H, s.Tq, s.vd);
     /* the attention workspace is the region at offset 0 */
     size_t o_at = same_layout(&s, s.Tq) ? s.merged : s.heads;
+    /* the unfused heads keep P, which has the masks in it: clnn_mha_backward has
+     * no masks to give a fused backward */
+    clnn_attention_desc attn = mha->attn;
+    attn.algo = CLNN_ATTENTION_UNFUSED;
     if (st == CLNN_SUCCESS)
-        st = clnn_attention_forward(ctx, &mha->attn, &qd, workspace, s.qh, &kd, workspace, s.kh,
+        st = clnn_attention_forward(ctx, &attn, &qd, workspace, s.qh, &kd, workspace, s.kh,
                                     &vd, workspace, s.vh, mask_desc, mask, mask_offset,
                                     key_padding_desc, key_padding, key_padding_offset, &od,
                                     workspace, o_at, workspace, s.qh);
@@ -157,11 +161,13 @@ clnn_status clnn_mha_backward(clnn_context_t ctx, const clnn_mha_desc *mha,
     if (st == CLNN_SUCCESS) st = move_heads(ctx, &s, s.Tq, s.vd, workspace, s.rows, d_o, 1);
     clnn_tensor_desc qd = mha_desc(s.N, s.H, s.Tq, s.kd), kd = mha_desc(s.N, s.H, s.Tk, s.kd),
                      vd = mha_desc(s.N, s.H, s.Tk, s.vd), od = mha_desc(s.N, s.H, s.Tq, s.vd);
+    clnn_attention_desc attn = mha->attn; /* as in the forward */
+    attn.algo = CLNN_ATTENTION_UNFUSED;
     if (st == CLNN_SUCCESS)
-        st = clnn_attention_backward(ctx, &mha->attn, &qd, workspace, s.qh, &kd, workspace, s.kh,
-                                     &vd, workspace, s.vh, &od, workspace, d_o, &qd, workspace,
-                                     dh[0], &kd, workspace, dh[1], &vd, workspace, dh[2], workspace,
-                                     s.qh);
+        st = clnn_attention_backward(ctx, &attn, &qd, workspace, s.qh, &kd, workspace, s.kh,
+                                     &vd, workspace, s.vh, NULL, NULL, 0, NULL, NULL, 0, &od,
+                                     workspace, d_o, &qd, workspace, dh[0], &kd, workspace, dh[1],
+                                     &vd, workspace, dh[2], workspace, s.qh);
     /* each input projection: back to rows, weight gradients, input gradient */
     for (int i = 0; i < 3 && st == CLNN_SUCCESS; i++) {
         int accumulate = 0;

@@ -1,5 +1,8 @@
 /* clnn-bench attention / layernorm: scaled dot-product attention (GFLOPS) and layer
- * normalization (GB/s), forward and forward + backward, beside PyTorch CPU. */
+ * normalization (GB/s), forward and forward + backward, beside PyTorch CPU. The
+ * attention rows name the algorithm and its workspace; fused rows are compared
+ * with PyTorch's fused scaled_dot_product_attention, unfused rows with its
+ * matmul-softmax-matmul. */
 #include "bench.h"
 
 #include <string.h>
@@ -8,10 +11,21 @@
 
 typedef struct attention_case {
     int64_t n, h, t, d;
+    clnn_attention_algo algo;
 } attention_case;
 
-static const attention_case attention_cases[] = {{8, 8, 256, 64}, {2, 8, 1024, 64}};
-#define ATTENTION_COUNT (sizeof attention_cases / sizeof attention_cases[0])
+#define ATTENTION_BOTH(n, h, t, d) \
+    {n, h, t, d, CLNN_ATTENTION_UNFUSED}, { n, h, t, d, CLNN_ATTENTION_FUSED }
+static const attention_case attention_all[] = {
+    ATTENTION_BOTH(8, 8, 256, 64), ATTENTION_BOTH(2, 8, 1024, 64),
+    ATTENTION_BOTH(8, 8, 1024, 64), ATTENTION_BOTH(8, 8, 4096, 64)};
+#define ATTENTION_ALL (sizeof attention_all / sizeof attention_all[0])
+/* The unfused rows whose T x T workspace exceeds this are skipped (with a note). */
+#define ATTENTION_MAX_WORKSPACE ((size_t)2 << 30)
+
+/* The cases that run (attention_all less the skipped ones). */
+static attention_case attention_cases[ATTENTION_ALL];
+static size_t attention_count;
 
 enum { Q, K, V, O, DO, DQ, DK, DV, WS, ATTENTION_TENSORS };
 
@@ -53,7 +67,8 @@ static clnn_status attention_forward_backward(clnn_context_t ctx, void *arg)
     clnn_status st = attention_forward(ctx, arg);
     if (st == CLNN_SUCCESS)
         st = bench_noted(clnn_attention_backward(ctx, &p->desc, D(Q), M(Q), 0, D(K), M(K), 0,
-                                                 D(V), M(V), 0, D(DO), M(DO), 0, D(DQ), M(DQ),
+                                                 D(V), M(V), 0, NULL, NULL, 0, NULL, NULL, 0,
+                                                 D(DO), M(DO), 0, D(DQ), M(DQ),
                                                  0, D(DK), M(DK), 0, D(DV), M(DV), 0, M(WS),
                                                  p->workspace_size),
                          "clnn_attention_backward");
@@ -66,33 +81,58 @@ static clnn_status attention_create(clnn_context_t ctx, size_t index, void *arg,
     const attention_case *c = &attention_cases[index];
     attention_problem *p = arg;
     memset(p, 0, sizeof *p);
+    p->desc.algo = c->algo;
     int64_t dims[4] = {c->n, c->h, c->t, c->d};
     clnn_status st = CLNN_SUCCESS;
     for (int i = Q; i < WS && st == CLNN_SUCCESS; i++)
         st = bench_random_tensor(ctx, 4, dims, 1.0f, (uint32_t)i + 1, &p->t[i]);
     if (st == CLNN_SUCCESS)
-        st = bench_noted(clnn_attention_workspace_size(D(Q), D(K), &p->workspace_size),
-                         "clnn_attention_workspace_size");
+        st = bench_noted(clnn_attention_workspace_size_for(ctx, &p->desc, D(Q), D(K), D(V),
+                                                           &p->workspace_size, NULL),
+                         "clnn_attention_workspace_size_for");
     int64_t ws[1] = {(int64_t)(p->workspace_size / 4 + 1)};
     if (st == CLNN_SUCCESS) st = bench_tensor(ctx, 1, ws, NULL, &p->t[WS]);
     if (st != CLNN_SUCCESS) {
         attention_destroy(p);
         return st;
     }
-    snprintf(row->name, sizeof row->name, "attention N%lld H%lld T%lld D%lld", (long long)c->n,
-             (long long)c->h, (long long)c->t, (long long)c->d);
+    int fused = c->algo == CLNN_ATTENTION_FUSED;
+    /* the peak workspace: the op's own (Q, K, V, O and gradients aside) */
+    snprintf(row->name, sizeof row->name, "attention N%lld H%lld T%lld D%lld %s ws %.3g MiB",
+             (long long)c->n, (long long)c->h, (long long)c->t, (long long)c->d,
+             fused ? "fused" : "unfused", (double)p->workspace_size / (1 << 20));
     row->work = 4.0 * (double)(c->n * c->h) * (double)(c->t * c->t) * (double)c->d;
-    snprintf(torch_line, len, "attention n=%lld h=%lld t=%lld d=%lld\n", (long long)c->n,
-             (long long)c->h, (long long)c->t, (long long)c->d);
+    snprintf(torch_line, len, "attention n=%lld h=%lld t=%lld d=%lld fused=%d\n",
+             (long long)c->n, (long long)c->h, (long long)c->t, (long long)c->d, fused);
     return CLNN_SUCCESS;
+}
+
+/* Leaves out the unfused cases whose workspace would not fit, saying so. */
+static void attention_select_cases(void)
+{
+    attention_count = 0;
+    for (size_t i = 0; i < ATTENTION_ALL; i++) {
+        const attention_case *c = &attention_all[i];
+        double ws = 2.0 * (double)(c->n * c->h) * (double)(c->t * c->t) * 4.0;
+        if (c->algo == CLNN_ATTENTION_UNFUSED && ws > (double)ATTENTION_MAX_WORKSPACE) {
+            fprintf(stderr,
+                    "%s: attention N%lld H%lld T%lld D%lld unfused skipped: its T x T "
+                    "workspace is %.0f MiB (over %zu MiB); the fused row runs instead\n",
+                    bench_prog, (long long)c->n, (long long)c->h, (long long)c->t,
+                    (long long)c->d, ws / (1 << 20), ATTENTION_MAX_WORKSPACE >> 20);
+            continue;
+        }
+        attention_cases[attention_count++] = *c;
+    }
 }
 
 int bench_attention(bench_options *o)
 {
-    static const bench_suite suite = {"attention", "GFLOPS", ATTENTION_COUNT,
-                                      sizeof(attention_problem), attention_create,
-                                      attention_destroy, attention_forward,
-                                      attention_forward_backward};
+    attention_select_cases();
+    const bench_suite suite = {"attention",          "GFLOPS",
+                               attention_count,      sizeof(attention_problem),
+                               attention_create,     attention_destroy,
+                               attention_forward,    attention_forward_backward};
     return bench_run_suite(o, &suite);
 }
 
