@@ -1,7 +1,7 @@
 /* The sequential model: Keras parameter counts and summary, gradients through the
  * whole model against finite differences of its own loss, training to a small
  * loss, save/load round trips, fit/evaluate/predict, and bad input. */
-#include "harness.h"
+#include "model-util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,17 +11,9 @@
 
 static int small_mode; /* CLNN_TEST_SMALL=1: fewer finite differences and steps */
 
-static clnn_model_t new_model(int rank, const int64_t *dims)
-{
-    clnn_model_t m;
-    harness_expect_ok(clnn_model_create(harness_ctx(), &m));
-    harness_expect_ok(clnn_model_add_input(m, rank, dims));
-    return m;
-}
-
 static clnn_model_t seed_dense(void)
 {
-    clnn_model_t m = new_model(1, (int64_t[]){10});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){10});
     harness_expect_ok(clnn_model_add_dense(m, 10, CLNN_ACTIVATION_RELU));
     harness_expect_ok(clnn_model_add_dense(m, 1, CLNN_ACTIVATION_SIGMOID));
     return m;
@@ -29,7 +21,7 @@ static clnn_model_t seed_dense(void)
 
 static clnn_model_t seed_mlp(void)
 {
-    clnn_model_t m = new_model(3, (int64_t[]){1, 28, 28});
+    clnn_model_t m = mt_new_model(3, (int64_t[]){1, 28, 28});
     harness_expect_ok(clnn_model_add_flatten(m));
     harness_expect_ok(clnn_model_add_dense(m, 128, CLNN_ACTIVATION_RELU));
     harness_expect_ok(clnn_model_add_dense(m, 10, CLNN_MODEL_SOFTMAX));
@@ -38,7 +30,7 @@ static clnn_model_t seed_mlp(void)
 
 static clnn_model_t seed_cnn(void)
 {
-    clnn_model_t m = new_model(3, (int64_t[]){1, 28, 28});
+    clnn_model_t m = mt_new_model(3, (int64_t[]){1, 28, 28});
     harness_expect_ok(clnn_model_add_conv2d(m, 32, 3, 3, 1, CLNN_PAD_VALID,
                                             CLNN_ACTIVATION_RELU));
     harness_expect_ok(clnn_model_add_maxpool2d(m, 2, 2));
@@ -53,56 +45,20 @@ static clnn_model_t seed_cnn(void)
     return m;
 }
 
-/* The summary as text (freed after the test). */
-static char *summary_text(clnn_model_t m)
-{
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    harness_expect_ok(clnn_model_summary(m, f));
-    long size = ftell(f);
-    char *text = harness_alloc((size_t)size + 1);
-    rewind(f);
-    ck_assert_int_eq(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
-}
-
-static void expect_summary(clnn_model_t m, int64_t want, const char *total_line,
-                           const char *row)
-{
-    int64_t total = -1, trainable = -1;
-    harness_expect_ok(clnn_model_param_count(m, &total, &trainable));
-    ck_assert_int_eq(total, want);
-    ck_assert_int_eq(trainable, want);
-    char *text = summary_text(m);
-    ck_assert_msg(strstr(text, total_line), "no '%s' in:\n%s", total_line, text);
-    ck_assert_msg(strstr(text, "Non-trainable params: 0\n"), "%s", text);
-    ck_assert_msg(strstr(text, row), "no row '%s' in:\n%s", row, text);
-    clnn_model_destroy(m);
-}
-
 START_TEST(summary_matches_keras)
 {
-    expect_summary(seed_dense(), 121, "Total params: 121\n",
-                   " dense_1 (Dense)             (None, 1)                 11");
-    expect_summary(seed_mlp(), 101770, "Total params: 101,770\n",
-                   " dense (Dense)               (None, 128)               100480");
-    expect_summary(seed_cnn(), 93322, "Total params: 93,322\n",
-                   " conv2d_2 (Conv2D)           (None, 64, 3, 3)          36928");
+    mt_expect_summary(seed_dense(), 121, 121,
+                      " dense_1 (Dense)             (None, 1)                 11");
+    mt_expect_summary(seed_mlp(), 101770, 101770,
+                      " dense (Dense)               (None, 128)               100480");
+    mt_expect_summary(seed_cnn(), 93322, 93322,
+                      " conv2d_2 (Conv2D)           (None, 64, 3, 3)          36928");
 }
 END_TEST
 
-/* The summary row of a layer, in the table's columns. */
-static const char *row_of(const char *name, const char *shape, const char *count)
-{
-    static char row[128];
-    snprintf(row, sizeof row, " %-27s %-25s %s", name, shape, count);
-    return row;
-}
-
 static clnn_model_t sequence_model(int kind, int64_t units)
 {
-    clnn_model_t m = new_model(2, (int64_t[]){10, 8});
+    clnn_model_t m = mt_new_model(2, (int64_t[]){10, 8});
     clnn_status (*add[])(clnn_model_t, int64_t, int) = {clnn_model_add_simple_rnn,
                                                         clnn_model_add_lstm, clnn_model_add_gru};
     harness_expect_ok(add[kind](m, units, 0));
@@ -113,45 +69,34 @@ static clnn_model_t sequence_model(int kind, int64_t units)
  * reset_after 3*units*(F+units+2), Embedding vocab*dim. */
 START_TEST(recurrent_summary_matches_keras)
 {
-    expect_summary(sequence_model(1, 32), 5248, "Total params: 5,248\n",
-                   row_of("lstm (LSTM)", "(None, 32)", "5248"));
-    expect_summary(sequence_model(2, 32), 4032, "Total params: 4,032\n",
-                   row_of("gru (GRU)", "(None, 32)", "4032"));
-    expect_summary(sequence_model(0, 32), 1312, "Total params: 1,312\n",
-                   row_of("simple_rnn (SimpleRNN)", "(None, 32)", "1312"));
-    clnn_model_t m = new_model(1, (int64_t[]){10});
+    mt_expect_summary(sequence_model(1, 32), 5248, 5248,
+                      mt_row("lstm (LSTM)", "(None, 32)", "5248"));
+    mt_expect_summary(sequence_model(2, 32), 4032, 4032,
+                      mt_row("gru (GRU)", "(None, 32)", "4032"));
+    mt_expect_summary(sequence_model(0, 32), 1312, 1312,
+                      mt_row("simple_rnn (SimpleRNN)", "(None, 32)", "1312"));
+    clnn_model_t m = mt_new_model(1, (int64_t[]){10});
     harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
-    expect_summary(m, 1600, "Total params: 1,600\n",
-                   row_of("embedding (Embedding)", "(None, 10, 16)", "1600"));
+    mt_expect_summary(m, 1600, 1600,
+                      mt_row("embedding (Embedding)", "(None, 10, 16)", "1600"));
     /* A stack: 1600 + 4*32*(16+32+1) + 2*(32+2+1) + 4*3*(2+3+1). */
-    m = new_model(1, (int64_t[]){10});
+    m = mt_new_model(1, (int64_t[]){10});
     harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
     harness_expect_ok(clnn_model_add_lstm(m, 32, 1));
     harness_expect_ok(clnn_model_add_simple_rnn(m, 2, 1));
     harness_expect_ok(clnn_model_add_lstm(m, 3, 0));
-    expect_summary(m, 1600 + 6272 + 70 + 72, "Total params: 8,014\n",
-                   row_of("lstm_1 (LSTM)", "(None, 3)", "72"));
-    m = new_model(1, (int64_t[]){10});
+    mt_expect_summary(m, 1600 + 6272 + 70 + 72, 1600 + 6272 + 70 + 72,
+                      mt_row("lstm_1 (LSTM)", "(None, 3)", "72"));
+    m = mt_new_model(1, (int64_t[]){10});
     harness_expect_ok(clnn_model_add_embedding(m, 100, 16));
     harness_expect_ok(clnn_model_add_gru(m, 16, 1));
-    expect_summary(m, 1600 + 3 * 16 * 34, "Total params: 3,232\n",
-                   row_of("gru (GRU)", "(None, 10, 16)", "1632"));
+    mt_expect_summary(m, 1600 + 3 * 16 * 34, 1600 + 3 * 16 * 34,
+                      mt_row("gru (GRU)", "(None, 10, 16)", "1632"));
 }
 END_TEST
 
-/* Sum of the loss over the batch is not needed: evaluate gives the batch mean,
- * which is what compute_gradients differentiates. */
-static double model_loss(clnn_model_t m, const float *x, const int32_t *y, int64_t n)
-{
-    float loss;
-    harness_expect_ok(clnn_model_evaluate(m, x, y, n, &loss, NULL));
-    return loss;
-}
-
-/* Every parameter gradient of the model against central differences of the model's
- * own fp32 loss. Step 1e-2 on losses of about 1: fp32 rounding of the loss (1e-7)
- * gives 1e-5 absolute noise and the O(h^2) truncation about 1e-5 on these smooth
- * (tanh) layers, hence atol 1e-4 and rtol 1e-3. */
+/* Every parameter gradient against central differences of the model's own fp32
+ * loss (tolerances in model-util.c), with labels cycling over the classes. */
 static void check_gradients_on(clnn_model_t m, const float *x, int64_t n, int64_t classes,
                                int64_t stride)
 {
@@ -159,38 +104,7 @@ static void check_gradients_on(clnn_model_t m, const float *x, int64_t n, int64_
     for (int64_t i = 0; i < n; i++) y[i] = (int32_t)((i * 7 + 3) % classes);
     clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
     harness_expect_ok(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, n));
-    harness_expect_ok(clnn_model_compute_gradients(m, x, y, n, NULL));
-    int count;
-    harness_expect_ok(clnn_model_param_tensors(m, &count));
-    for (int p = 0; p < count; p++) {
-        clnn_tensor_desc d;
-        const char *name;
-        harness_expect_ok(clnn_model_get_param(m, p, &name, &d, NULL, NULL));
-        int64_t e = 1;
-        for (int k = 0; k < d.rank; k++) e *= d.dims[k];
-        float *w = harness_alloc((size_t)e * sizeof(float));
-        float *g = harness_alloc((size_t)e * sizeof(float));
-        double *fd = harness_alloc((size_t)e * sizeof(double));
-        harness_expect_ok(clnn_model_get_param(m, p, NULL, NULL, w, g));
-        const float h = 1e-2f;
-        int64_t checked = 0;
-        /* Every `stride`-th element (compacted into g and fd). */
-        for (int64_t i = 0; i < e; i += stride) {
-            float keep = w[i];
-            w[i] = keep + h;
-            harness_expect_ok(clnn_model_set_param(m, p, w));
-            double up = model_loss(m, x, y, n);
-            w[i] = keep - h;
-            harness_expect_ok(clnn_model_set_param(m, p, w));
-            double down = model_loss(m, x, y, n);
-            w[i] = keep;
-            g[checked] = g[i];
-            fd[checked++] = (up - down) / (2.0 * (double)h);
-        }
-        harness_expect_ok(clnn_model_set_param(m, p, w));
-        harness_expect_close(g, fd, (size_t)checked, 1e-3, 1e-4, name);
-    }
-    clnn_model_destroy(m);
+    mt_check_gradients(m, x, y, n, stride);
 }
 
 static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t classes)
@@ -202,7 +116,7 @@ static void check_gradients(clnn_model_t m, int64_t sample, int64_t n, int64_t c
 
 START_TEST(dense_gradients_match_finite_differences)
 {
-    clnn_model_t m = new_model(1, (int64_t[]){5});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){5});
     harness_expect_ok(clnn_model_add_dense(m, 7, CLNN_ACTIVATION_TANH));
     harness_expect_ok(clnn_model_add_dropout(m, 0.0f));
     harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_SIGMOID));
@@ -213,7 +127,7 @@ END_TEST
 
 START_TEST(conv_gradients_match_finite_differences)
 {
-    clnn_model_t m = new_model(3, (int64_t[]){2, 6, 5});
+    clnn_model_t m = mt_new_model(3, (int64_t[]){2, 6, 5});
     harness_expect_ok(clnn_model_add_conv2d(m, 3, 3, 3, 1, CLNN_PAD_SAME_UPPER,
                                             CLNN_ACTIVATION_TANH));
     harness_expect_ok(clnn_model_add_maxpool2d(m, 2, 2));
@@ -231,7 +145,7 @@ END_TEST
  * small mode checks every 7th element of each parameter. */
 START_TEST(lstm_gru_gradients_match_finite_differences)
 {
-    clnn_model_t m = new_model(2, (int64_t[]){4, 3});
+    clnn_model_t m = mt_new_model(2, (int64_t[]){4, 3});
     harness_expect_ok(clnn_model_add_lstm(m, 5, 1));
     harness_expect_ok(clnn_model_add_gru(m, 4, 0));
     harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_MODEL_SOFTMAX));
@@ -244,7 +158,7 @@ END_TEST
 /* Embedding (ids repeat, so rows sum several positions) into SimpleRNN. */
 START_TEST(embedding_rnn_gradients_match_finite_differences)
 {
-    clnn_model_t m = new_model(1, (int64_t[]){5});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){5});
     harness_expect_ok(clnn_model_add_embedding(m, 7, 3));
     harness_expect_ok(clnn_model_add_simple_rnn(m, 4, 1));
     harness_expect_ok(clnn_model_add_flatten(m));
@@ -262,7 +176,7 @@ START_TEST(clipnorm_bounds_the_update)
     float x[N * 6 * 2];
     int32_t y[N] = {0, 1, 1, 0};
     harness_random(x, sizeof x / sizeof x[0], 21, -1, 1);
-    clnn_model_t m = new_model(2, (int64_t[]){6, 2});
+    clnn_model_t m = mt_new_model(2, (int64_t[]){6, 2});
     harness_expect_ok(clnn_model_add_gru(m, 8, 0));
     harness_expect_ok(clnn_model_add_dense(m, 2, CLNN_MODEL_SOFTMAX));
     harness_expect_ok(clnn_model_set_global_clipnorm(m, 1e-3f));
@@ -305,7 +219,7 @@ START_TEST(lstm_learns_to_remember)
     int32_t y[NMAX];
     harness_random(x, (size_t)(n * t), 17, -1, 1);
     for (int i = 0; i < n; i++) y[i] = x[i * t] > 0;
-    clnn_model_t m = new_model(2, (int64_t[]){t, 1});
+    clnn_model_t m = mt_new_model(2, (int64_t[]){t, 1});
     harness_expect_ok(clnn_model_set_seed(m, 3));
     harness_expect_ok(clnn_model_add_lstm(m, small_mode ? 4 : 8, 0));
     harness_expect_ok(clnn_model_add_dense(m, 2, CLNN_MODEL_SOFTMAX));
@@ -326,7 +240,7 @@ END_TEST
 
 START_TEST(sequence_bad_input_is_rejected)
 {
-    clnn_model_t m = new_model(1, (int64_t[]){6});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){6});
     harness_expect_error(clnn_model_add_lstm(m, 4, 0), CLNN_SHAPE_MISMATCH, "layer 0 (LSTM");
     harness_expect_error(clnn_model_add_gru(m, 4, 0), CLNN_SHAPE_MISMATCH, "[timesteps");
     harness_expect_error(clnn_model_add_embedding(m, 0, 4), CLNN_INVALID_VALUE, "vocab");
@@ -375,7 +289,7 @@ static void make_task(float *x, int32_t *y, int64_t n, uint32_t seed)
 
 static clnn_model_t small_classifier(uint64_t seed, int64_t batch, float lr)
 {
-    clnn_model_t m = new_model(1, (int64_t[]){4});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){4});
     harness_expect_ok(clnn_model_set_seed(m, seed));
     harness_expect_ok(clnn_model_add_dense(m, 16, CLNN_ACTIVATION_TANH));
     harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_MODEL_SOFTMAX));
@@ -459,7 +373,7 @@ START_TEST(save_load_predict_round_trip)
     for (int i = 0; i < N; i++) ck_assert_float_eq_tol(p1[3 * i] + p1[3 * i + 1] + p1[3 * i + 2],
                                                       1.0f, 1e-5);
     /* A file of another model: shape mismatch, weights unchanged. */
-    clnn_model_t c = new_model(1, (int64_t[]){4});
+    clnn_model_t c = mt_new_model(1, (int64_t[]){4});
     harness_expect_ok(clnn_model_add_dense(c, 16, CLNN_ACTIVATION_TANH));
     harness_expect_ok(clnn_model_add_dense(c, 5, CLNN_ACTIVATION_NONE));
     clnn_optimizer_desc sgd = clnn_optimizer_default(CLNN_OPTIMIZER_SGD);
@@ -489,7 +403,7 @@ START_TEST(dropout_trains_and_is_off_in_inference)
     float x[4 * 8], p1[3 * 8], p2[3 * 8];
     int32_t y[8];
     make_task(x, y, 8, 12);
-    clnn_model_t m = new_model(1, (int64_t[]){4});
+    clnn_model_t m = mt_new_model(1, (int64_t[]){4});
     harness_expect_ok(clnn_model_add_dense(m, 32, CLNN_ACTIVATION_RELU));
     harness_expect_ok(clnn_model_add_dropout(m, 0.5f));
     harness_expect_ok(clnn_model_add_dense(m, 3, CLNN_ACTIVATION_NONE));

@@ -36,8 +36,8 @@
  * (threshold 0.5, or 0 for logits); it is NaN for the others.
  *
  * Sequences: recurrent layers take a per-sample [timesteps, features] input, so
- * the model's batch is [N, T, F] (batch-major like Keras); they transpose to the
- * sequence-major layout of clnn_rnn_forward and back on the device.
+ * the model's batch is [N, T, F] (batch-major like Keras), which
+ * clnn_rnn_forward reads and writes in place (its batch_major layout).
  *
  * Token ids: when the first layer is an embedding, x still is a float32 host
  * array, holding the ids as whole numbers (exact up to 2^24); the loops check
@@ -63,6 +63,11 @@ extern "C" {
 
 /* Softmax over the last axis, as an `act` argument. */
 #define CLNN_MODEL_SOFTMAX 100
+
+/* Keras' defaults of BatchNormalization (momentum, epsilon) and
+ * LayerNormalization (epsilon). */
+#define CLNN_MODEL_BN_MOMENTUM 0.99f
+#define CLNN_MODEL_NORM_EPSILON 1e-3f
 
 typedef struct clnn_model *clnn_model_t;
 
@@ -95,6 +100,69 @@ CLNN_API clnn_status clnn_model_add_maxpool2d(clnn_model_t model, int64_t k, int
 /* Flatten: [d1, d2, ...] -> [d1 * d2 * ...] (NCHW order, so the order differs
  * from Keras' NHWC flatten; counts do not). */
 CLNN_API clnn_status clnn_model_add_flatten(clnn_model_t model);
+
+/* Reshape(target): the per-sample shape becomes dims[0 .. rank-1] (rank 1 .. 7,
+ * the batch axis excluded as everywhere here), in row-major (NCHW) order. One
+ * dim may be -1: it takes whatever the others leave. A second -1, a dim of 0 or
+ * below -1 is CLNN_INVALID_VALUE; a target whose element count differs from the
+ * input's (or that -1 cannot complete) is CLNN_SHAPE_MISMATCH naming both
+ * shapes. A view: no copy, no parameters. */
+CLNN_API clnn_status clnn_model_add_reshape(clnn_model_t model, int rank, const int64_t *dims);
+
+/* Conv2DTranspose(filters, (kh, kw), stride, padding, output_padding, act) on a
+ * [C, H, W] input, with Keras' output size per axis (k the kernel size, s the
+ * stride, "none" = -1, Keras' default):
+ *   valid, none:      H * s + max(k - s, 0)
+ *   same,  none:      H * s
+ *   valid, p >= 0:    (H - 1) * s + k + p
+ *   same,  p >= 0:    (H - 1) * s + k - 2 * (k / 2) + p
+ * and TensorFlow's placement (a "same" layer pads like the conv2d whose gradient
+ * it is, the odd pad at the end). output_padding is -1 or in 0 .. stride-1 (else
+ * CLNN_INVALID_VALUE); `padding` is CLNN_PAD_VALID or CLNN_PAD_SAME_UPPER.
+ * Parameters: kernel [C, filters, kh, kw] (ONNX ConvTranspose layout, Keras'
+ * (kh, kw, filters, C) transposed; Glorot uniform), bias [filters] (zeros):
+ * kh*kw*filters*C + filters, as Keras counts. */
+CLNN_API clnn_status clnn_model_add_conv_transpose2d(clnn_model_t model, int64_t filters,
+                                                     int64_t kh, int64_t kw, int64_t stride,
+                                                     clnn_auto_pad padding,
+                                                     int64_t output_padding, int act);
+
+/* AveragePooling2D(k, stride) on a [C, H, W] input, no padding (Keras'
+ * "valid"). */
+CLNN_API clnn_status clnn_model_add_avgpool2d(clnn_model_t model, int64_t k, int64_t stride);
+
+/* GlobalAveragePooling2D and GlobalMaxPooling2D: [C, H, W] -> [C], the mean or
+ * the maximum of each channel (the max's gradient goes to the first maximum). */
+CLNN_API clnn_status clnn_model_add_global_avgpool2d(clnn_model_t model);
+CLNN_API clnn_status clnn_model_add_global_maxpool2d(clnn_model_t model);
+
+/* BatchNormalization(momentum, epsilon) over the channel axis: C of a [C, H, W]
+ * input (NCHW, Keras' axis 1 for channels-first), else the last axis (Keras'
+ * default axis -1: a Dense output [units], a sequence [T, F]); every other axis
+ * and the batch are reduced. Keras' defaults are CLNN_MODEL_BN_MOMENTUM (0.99)
+ * and CLNN_MODEL_NORM_EPSILON (1e-3); momentum must lie in [0, 1] and epsilon be
+ * finite and > 0 (else CLNN_INVALID_VALUE).
+ * Parameters, C each: gamma (ones) and beta (zeros), trainable; moving_mean
+ * (zeros) and moving_variance (ones), non-trainable: counted in the summary's
+ * non-trainable params (BatchNormalization after Dense(64): 256 params, 128
+ * trainable), listed by clnn_model_param_tensors and saved and loaded with the
+ * weights, but never changed by the optimizer.
+ * Training passes (fit, train_on_batch and compute_gradients, as Keras' call with
+ * training=True) normalize with the batch's mean and biased variance and update
+ *   moving = momentum * moving + (1 - momentum) * batch statistic,
+ * where the variance fed to the moving average is the unbiased one (M / (M - 1)
+ * times the biased, M the values per channel; as TensorFlow's fused kernel and
+ * PyTorch do; Keras 3's unfused path uses the biased one). Inference (evaluate,
+ * predict) normalizes with the moving statistics. */
+CLNN_API clnn_status clnn_model_add_batchnorm(clnn_model_t model, float momentum,
+                                              float epsilon);
+
+/* LayerNormalization(epsilon) over the last axis (Keras' default axis -1), the
+ * same in training and inference: y = (x - mean) / sqrt(var + epsilon) * gamma +
+ * beta per row. epsilon must be finite and > 0 (Keras' default
+ * CLNN_MODEL_NORM_EPSILON, 1e-3; the transformer block uses 1e-6). Parameters
+ * gamma (ones) and beta (zeros), [last dim] each. */
+CLNN_API clnn_status clnn_model_add_layernorm(clnn_model_t model, float epsilon);
 
 /* Dropout(rate), rate in [0, 1): active in fit and train_on_batch only. */
 CLNN_API clnn_status clnn_model_add_dropout(clnn_model_t model, float rate);
@@ -142,7 +210,8 @@ CLNN_API clnn_status clnn_model_set_global_clipnorm(clnn_model_t model, float ma
 /* The per-sample output shape of the model so far (float32). */
 CLNN_API clnn_status clnn_model_output_desc(clnn_model_t model, clnn_tensor_desc *desc);
 
-/* Parameter counts: total and trainable (every counted parameter is trainable). */
+/* Parameter counts: total and trainable (total less batch normalization's moving
+ * statistics). */
 CLNN_API clnn_status clnn_model_param_count(clnn_model_t model, int64_t *total,
                                             int64_t *trainable);
 
@@ -214,8 +283,9 @@ CLNN_API clnn_status clnn_model_predict(clnn_model_t model, const float *x, int6
 
 /* Forward, loss and backward on one batch of n (1 .. batch size) samples: the
  * parameter gradients are left in the model (see clnn_model_get_param) and the
- * parameters are not changed. `loss` (may be NULL) receives the batch loss
- * (waits). */
+ * trainable parameters are not changed (batch normalization's moving statistics
+ * are, as in every training pass; the gradients of those are 0). `loss` (may be
+ * NULL) receives the batch loss (waits). */
 CLNN_API clnn_status clnn_model_compute_gradients(clnn_model_t model, const float *x,
                                                   const void *y, int64_t n, float *loss);
 
@@ -225,7 +295,8 @@ CLNN_API clnn_status clnn_model_train_on_batch(clnn_model_t model, const float *
 
 /* ------------------------------------------------------------- parameters */
 
-/* Number of parameter tensors (after compile: kernels and biases in layer order). */
+/* Number of parameter tensors (kernels, biases and the other weights in layer
+ * order, the non-trainable moving statistics included). */
 CLNN_API clnn_status clnn_model_param_tensors(clnn_model_t model, int *count);
 
 /* Parameter tensor `index`: its name ("dense_1/kernel"), shape, and host copies
@@ -238,7 +309,8 @@ CLNN_API clnn_status clnn_model_get_param(clnn_model_t model, int index, const c
 CLNN_API clnn_status clnn_model_set_param(clnn_model_t model, int index,
                                           const float *values);
 
-/* Saves every parameter tensor to a safetensors file, under its name. */
+/* Saves every parameter tensor (the moving statistics included) to a safetensors
+ * file, under its name. */
 CLNN_API clnn_status clnn_model_save_weights(clnn_model_t model, const char *path);
 
 /* Loads the parameters from a safetensors file. A malformed file gives

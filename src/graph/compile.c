@@ -32,6 +32,8 @@ void model_release_buffers(clnn_model *m)
         if (l->owns_a) release(&l->a);
         if (l->owns_g) release(&l->g);
         release(&l->indices);
+        release(&l->stat_mean);
+        release(&l->stat_inv_std);
         model_rnn_release(l);
         l->z = l->a = l->g = l->in_a = l->in_g = NULL;
         l->owns_z = l->owns_a = l->owns_g = 0;
@@ -98,10 +100,12 @@ static clnn_status check_loss(clnn_model *m, clnn_loss loss)
 }
 
 /* Parameters: Glorot-uniform kernels (one seed per tensor), zero biases, zero
- * optimizer state (alloc zero-fills). */
+ * optimizer state (alloc zero-fills). The trainable ones are listed, in order,
+ * in the arrays that clipping and the optimizer step take. */
 static clnn_status alloc_params(clnn_model *m, int state_floats)
 {
     clnn_status st = CLNN_SUCCESS;
+    m->ntrain = 0;
     for (int i = 0; i < m->nparams && !st; i++) {
         model_param *p = &m->params[i];
         if ((st = model_alloc(m, p->bytes, &p->value)) || (st = model_alloc(m, p->bytes, &p->grad)))
@@ -114,19 +118,20 @@ static clnn_status alloc_params(clnn_model *m, int state_floats)
                                  (int64_t[]){model_desc_count(&p->desc) / last, last});
         }
         if ((st = clnn_init_forward(m->ctx, &init, &view, p->value, 0))) break;
+        if (p->frozen) continue;
         if (state_floats && (st = model_alloc(m, p->bytes * (size_t)state_floats, &p->state)))
             break;
-        m->param_descs[i] = &p->desc;
-        m->param_values[i] = p->value;
-        m->param_grads[i] = p->grad;
-        m->param_states[i] = p->state;
+        m->param_descs[m->ntrain] = &p->desc;
+        m->param_values[m->ntrain] = p->value;
+        m->param_grads[m->ntrain] = p->grad;
+        m->param_states[m->ntrain++] = p->state;
     }
     return st;
 }
 
 static int is_alias_layer(const model_layer *l)
 {
-    return l->kind == LAYER_FLATTEN || l->kind == LAYER_ACTIVATION;
+    return l->kind == LAYER_FLATTEN || l->kind == LAYER_RESHAPE || l->kind == LAYER_ACTIVATION;
 }
 
 static clnn_status alloc_layers(clnn_model *m)
@@ -160,9 +165,10 @@ static clnn_status alloc_layers(clnn_model *m)
                 l->owns_g = 1;
             }
         }
-        if (l->kind == LAYER_MAXPOOL2D)
+        if (l->kind == LAYER_MAXPOOL2D || l->kind == LAYER_GLOBAL_MAXPOOL2D)
             st = model_alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
         if (!st && MODEL_IS_RNN(l->kind)) st = model_rnn_alloc(m, l);
+        if (!st && MODEL_IS_NORM(l->kind)) st = model_norm_alloc(m, l);
         prev_a = l->a;
         prev_g = l->g;
     }
@@ -175,20 +181,22 @@ static clnn_status alloc_workspaces(clnn_model *m)
     size_t conv = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const model_layer *l = &m->layers[i];
-        if (l->kind != LAYER_CONV2D) continue;
         clnn_tensor_desc x = model_batch_desc(&l->in, m->batch);
         clnn_tensor_desc y = model_batch_desc(&l->out, m->batch);
-        size_t bytes;
-        st = clnn_conv2d_workspace_size(m->ctx, &l->conv, &x,
-                                        &m->params[l->param_first].desc, &y, &bytes);
+        size_t bytes = 0;
+        if (l->kind == LAYER_CONV2D)
+            st = clnn_conv2d_workspace_size(m->ctx, &l->conv, &x,
+                                            &m->params[l->param_first].desc, &y, &bytes);
+        else
+            st = model_spatial_workspace(m, l, &bytes);
         if (st) return st;
         if (bytes > conv) conv = bytes;
     }
     m->conv_ws_bytes = conv;
     if (conv && (st = model_alloc(m, conv, &m->conv_ws))) return st;
     if (m->rnn_ws_bytes && (st = model_alloc(m, m->rnn_ws_bytes, &m->rnn_ws))) return st;
-    if (m->nparams) {
-        st = clnn_clip_global_norm_workspace_size(m->ctx, m->nparams, m->param_descs,
+    if (m->ntrain) {
+        st = clnn_clip_global_norm_workspace_size(m->ctx, m->ntrain, m->param_descs,
                                                   &m->clip_ws_bytes);
         if (st || (st = model_alloc(m, m->clip_ws_bytes, &m->clip_ws))) return st;
     }

@@ -52,7 +52,16 @@ static clnn_status op_forward(clnn_model *m, model_layer *l, const layer_io *io,
         return model_rnn_forward(m, l, n, training);
     case LAYER_EMBEDDING:
         return model_embedding_forward(m, l, n);
+    case LAYER_BATCHNORM:
+    case LAYER_LAYERNORM:
+        return model_norm_forward(m, l, n, training);
+    case LAYER_CONV_TRANSPOSE2D:
+    case LAYER_AVGPOOL2D:
+    case LAYER_GLOBAL_AVGPOOL2D:
+    case LAYER_GLOBAL_MAXPOOL2D:
+        return model_spatial_forward(m, l, n);
     case LAYER_FLATTEN:
+    case LAYER_RESHAPE:
     case LAYER_ACTIVATION:
         break; /* z is the input buffer */
     }
@@ -178,7 +187,18 @@ static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_
     case LAYER_EMBEDDING:
         st = model_embedding_backward(m, l, n);
         break;
+    case LAYER_BATCHNORM:
+    case LAYER_LAYERNORM:
+        st = model_norm_backward(m, l, n);
+        break;
+    case LAYER_CONV_TRANSPOSE2D:
+    case LAYER_AVGPOOL2D:
+    case LAYER_GLOBAL_AVGPOOL2D:
+    case LAYER_GLOBAL_MAXPOOL2D:
+        st = model_spatial_backward(m, l, n);
+        break;
     case LAYER_FLATTEN:
+    case LAYER_RESHAPE:
     case LAYER_ACTIVATION:
         break; /* g is the input's gradient buffer */
     }
@@ -201,15 +221,15 @@ clnn_status model_backward(clnn_model *m, int64_t n)
 
 clnn_status model_update(clnn_model *m)
 {
-    if (!m->nparams) return CLNN_SUCCESS;
+    if (!m->ntrain) return CLNN_SUCCESS;
     if (m->clipnorm > 0.0f) {
-        clnn_status st = clnn_clip_by_global_norm(m->ctx, m->clipnorm, m->nparams,
+        clnn_status st = clnn_clip_by_global_norm(m->ctx, m->clipnorm, m->ntrain,
                                                   m->param_descs, m->param_grads, NULL,
                                                   m->clip_ws, m->clip_ws_bytes, NULL);
         if (st) return st;
     }
     m->step++;
-    return clnn_optimizer_step(m->ctx, &m->opt, m->step, m->nparams, m->param_descs,
+    return clnn_optimizer_step(m->ctx, &m->opt, m->step, m->ntrain, m->param_descs,
                                m->param_values, NULL, m->param_grads, NULL, m->param_states,
                                NULL);
 }

@@ -43,43 +43,29 @@ void clnn_model_destroy(clnn_model_t m)
     free(m);
 }
 
+/* Keras' class name and default layer name of each kind, in layer_kind order. */
+static const char *const kind_names[][2] = {
+    {"Dense", "dense"}, {"Conv2D", "conv2d"}, {"MaxPooling2D", "max_pooling2d"},
+    {"Flatten", "flatten"}, {"Dropout", "dropout"}, {"Activation", "activation"},
+    {"SimpleRNN", "simple_rnn"}, {"LSTM", "lstm"}, {"GRU", "gru"},
+    {"Embedding", "embedding"}, {"BatchNormalization", "batch_normalization"},
+    {"LayerNormalization", "layer_normalization"}, {"Conv2DTranspose", "conv2d_transpose"},
+    {"AveragePooling2D", "average_pooling2d"},
+    {"GlobalAveragePooling2D", "global_average_pooling2d"},
+    {"GlobalMaxPooling2D", "global_max_pooling2d"}, {"Reshape", "reshape"}};
+
 static const char *kind_type(layer_kind kind)
 {
-    switch (kind) {
-    case LAYER_DENSE: return "Dense";
-    case LAYER_CONV2D: return "Conv2D";
-    case LAYER_MAXPOOL2D: return "MaxPooling2D";
-    case LAYER_FLATTEN: return "Flatten";
-    case LAYER_DROPOUT: return "Dropout";
-    case LAYER_ACTIVATION: return "Activation";
-    case LAYER_SIMPLE_RNN: return "SimpleRNN";
-    case LAYER_LSTM: return "LSTM";
-    case LAYER_GRU: return "GRU";
-    case LAYER_EMBEDDING: return "Embedding";
-    }
-    return "?";
+    return kind_names[kind][0];
 }
 
 static const char *kind_base(layer_kind kind)
 {
-    switch (kind) {
-    case LAYER_DENSE: return "dense";
-    case LAYER_CONV2D: return "conv2d";
-    case LAYER_MAXPOOL2D: return "max_pooling2d";
-    case LAYER_FLATTEN: return "flatten";
-    case LAYER_DROPOUT: return "dropout";
-    case LAYER_ACTIVATION: return "activation";
-    case LAYER_SIMPLE_RNN: return "simple_rnn";
-    case LAYER_LSTM: return "lstm";
-    case LAYER_GRU: return "gru";
-    case LAYER_EMBEDDING: return "embedding";
-    }
-    return "?";
+    return kind_names[kind][1];
 }
 
-/* Checks that a layer may be added and returns the slot for it (not yet counted). */
-static clnn_status begin_layer(clnn_model *m, layer_kind kind, const char *fn,
-                               model_layer **out)
+clnn_status model_begin_layer(clnn_model *m, layer_kind kind, const char *fn,
+                              model_layer **out)
 {
     if (!m) return clnn_fail(CLNN_NULL_POINTER, "%s: model is NULL", fn);
     if (m->compiled)
@@ -103,9 +89,8 @@ static clnn_status begin_layer(clnn_model *m, layer_kind kind, const char *fn,
     return CLNN_SUCCESS;
 }
 
-/* Fails naming the layer (index and type) and its input shape. */
-static clnn_status layer_fail(clnn_model *m, clnn_status st, const char *fn,
-                              const model_layer *l, const char *why)
+clnn_status model_layer_fail(clnn_model *m, clnn_status st, const char *fn,
+                             const model_layer *l, const char *why)
 {
     char in[96];
     clnn_format_shape(&l->in, in, sizeof in);
@@ -113,19 +98,40 @@ static clnn_status layer_fail(clnn_model *m, clnn_status st, const char *fn,
                      m->nlayers, kind_type(l->kind), l->name, in, why);
 }
 
-static clnn_status check_act(clnn_model *m, const model_layer *l, int act, const char *fn)
+clnn_status model_check_act(clnn_model *m, const model_layer *l, int act, const char *fn)
 {
     if (act == CLNN_MODEL_SOFTMAX || (act >= CLNN_ACTIVATION_NONE &&
                                       act <= CLNN_ACTIVATION_HARD_SIGMOID))
         return CLNN_SUCCESS;
     char why[64];
     snprintf(why, sizeof why, "unknown activation %d", act);
-    return layer_fail(m, CLNN_INVALID_VALUE, fn, l, why);
+    return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, why);
 }
 
-/* Records a parameter (allocated at compile time). */
-static model_param *add_param(clnn_model *m, model_layer *l, const char *what, int rank,
-                      const int64_t *dims)
+clnn_status model_check_conv(clnn_model *m, const model_layer *l, int64_t filters,
+                             int64_t kh, int64_t kw, int64_t stride, clnn_auto_pad padding,
+                             int act, const char *fn)
+{
+    if (filters < 1 || kh < 1 || kw < 1 || stride < 1)
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                                "filters, kernel size and stride must be >= 1");
+    if (padding != CLNN_PAD_VALID && padding != CLNN_PAD_SAME_UPPER)
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                                "padding must be CLNN_PAD_VALID or CLNN_PAD_SAME_UPPER");
+    clnn_status st = model_check_act(m, l, act, fn);
+    return st ? st : model_check_image(m, l, fn);
+}
+
+clnn_status model_check_image(clnn_model *m, const model_layer *l, const char *fn)
+{
+    if (l->in.rank == 3) return CLNN_SUCCESS;
+    char why[64];
+    snprintf(why, sizeof why, "%s needs a [C, H, W] input", kind_type(l->kind));
+    return model_layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, why);
+}
+
+model_param *model_add_param(clnn_model *m, model_layer *l, const char *what, int rank,
+                             const int64_t *dims)
 {
     model_param *p = &m->params[m->nparams];
     memset(p, 0, sizeof *p);
@@ -161,16 +167,16 @@ clnn_status clnn_model_add_dense(clnn_model_t m, int64_t units, int act)
 {
     const char *fn = "clnn_model_add_dense";
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_DENSE, fn, &l);
+    clnn_status st = model_begin_layer(m, LAYER_DENSE, fn, &l);
     if (st) return st;
-    if (units < 1) return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be >= 1");
-    if ((st = check_act(m, l, act, fn))) return st;
+    if (units < 1) return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be >= 1");
+    if ((st = model_check_act(m, l, act, fn))) return st;
     int64_t in = l->in.dims[l->in.rank - 1];
     l->units = units;
     l->act = act;
     l->out.dims[l->out.rank - 1] = units;
-    add_param(m, l, "kernel", 2, (int64_t[]){in, units});
-    add_param(m, l, "bias", 1, &units);
+    model_add_param(m, l, "kernel", 2, (int64_t[]){in, units});
+    model_add_param(m, l, "bias", 1, &units);
     m->nlayers++;
     return CLNN_SUCCESS;
 }
@@ -180,17 +186,9 @@ clnn_status clnn_model_add_conv2d(clnn_model_t m, int64_t filters, int64_t kh, i
 {
     const char *fn = "clnn_model_add_conv2d";
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_CONV2D, fn, &l);
+    clnn_status st = model_begin_layer(m, LAYER_CONV2D, fn, &l);
     if (st) return st;
-    if (filters < 1 || kh < 1 || kw < 1 || stride < 1)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
-                          "filters, kernel size and stride must be >= 1");
-    if (padding != CLNN_PAD_VALID && padding != CLNN_PAD_SAME_UPPER)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
-                          "padding must be CLNN_PAD_VALID or CLNN_PAD_SAME_UPPER");
-    if ((st = check_act(m, l, act, fn))) return st;
-    if (l->in.rank != 3)
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "Conv2D needs a [C, H, W] input");
+    if ((st = model_check_conv(m, l, filters, kh, kw, stride, padding, act, fn))) return st;
     l->conv = clnn_conv2d_default(stride, 0);
     l->conv.window.kernel[0] = kh;
     l->conv.window.kernel[1] = kw;
@@ -202,36 +200,15 @@ clnn_status clnn_model_add_conv2d(clnn_model_t m, int64_t filters, int64_t kh, i
         char why[160];
         snprintf(why, sizeof why, "a %lldx%lld kernel does not fit (%s)", (long long)kh,
                  (long long)kw, clnn_last_error());
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, why);
+        return model_layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, why);
     }
     l->units = filters;
     l->act = act;
     l->out.dims[0] = filters;
     l->out.dims[1] = y.dims[2];
     l->out.dims[2] = y.dims[3];
-    add_param(m, l, "kernel", 4, wdims);
-    add_param(m, l, "bias", 1, &filters);
-    m->nlayers++;
-    return CLNN_SUCCESS;
-}
-
-clnn_status clnn_model_add_maxpool2d(clnn_model_t m, int64_t k, int64_t stride)
-{
-    const char *fn = "clnn_model_add_maxpool2d";
-    model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_MAXPOOL2D, fn, &l);
-    if (st) return st;
-    if (k < 1 || stride < 1)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "k and stride must be >= 1");
-    if (l->in.rank != 3)
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l,
-                          "MaxPooling2D needs a [C, H, W] input");
-    l->pool = clnn_window2d_square(k, stride, 0);
-    clnn_tensor_desc x = model_batch_desc(&l->in, 1), y;
-    if (clnn_pool2d_output_desc(CLNN_POOL_MAX, &l->pool, &x, &y) != CLNN_SUCCESS)
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "the window does not fit");
-    l->out.dims[1] = y.dims[2];
-    l->out.dims[2] = y.dims[3];
+    model_add_param(m, l, "kernel", 4, wdims);
+    model_add_param(m, l, "bias", 1, &filters);
     m->nlayers++;
     return CLNN_SUCCESS;
 }
@@ -239,7 +216,7 @@ clnn_status clnn_model_add_maxpool2d(clnn_model_t m, int64_t k, int64_t stride)
 clnn_status clnn_model_add_flatten(clnn_model_t m)
 {
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_FLATTEN, "clnn_model_add_flatten", &l);
+    clnn_status st = model_begin_layer(m, LAYER_FLATTEN, "clnn_model_add_flatten", &l);
     if (st) return st;
     int64_t n = model_desc_count(&l->in);
     clnn_tensor_desc_set(&l->out, CLNN_FLOAT32, 1, &n);
@@ -251,10 +228,10 @@ clnn_status clnn_model_add_dropout(clnn_model_t m, float rate)
 {
     const char *fn = "clnn_model_add_dropout";
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_DROPOUT, fn, &l);
+    clnn_status st = model_begin_layer(m, LAYER_DROPOUT, fn, &l);
     if (st) return st;
     if (!(rate >= 0.0f && rate < 1.0f))
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "rate must be in [0, 1)");
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, "rate must be in [0, 1)");
     l->rate = rate;
     m->nlayers++;
     return CLNN_SUCCESS;
@@ -264,9 +241,9 @@ clnn_status clnn_model_add_activation(clnn_model_t m, int act)
 {
     const char *fn = "clnn_model_add_activation";
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_ACTIVATION, fn, &l);
+    clnn_status st = model_begin_layer(m, LAYER_ACTIVATION, fn, &l);
     if (st) return st;
-    if ((st = check_act(m, l, act, fn))) return st;
+    if ((st = model_check_act(m, l, act, fn))) return st;
     l->act = act;
     m->nlayers++;
     return CLNN_SUCCESS;
@@ -281,14 +258,14 @@ static clnn_status add_recurrent(clnn_model *m, layer_kind kind, int64_t units,
                                  int return_sequences, const char *fn)
 {
     model_layer *l;
-    clnn_status st = begin_layer(m, kind, fn, &l);
+    clnn_status st = model_begin_layer(m, kind, fn, &l);
     if (st) return st;
     if (units < 1 || units > INT32_MAX)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be in 1..2^31-1");
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, "units must be in 1..2^31-1");
     if (return_sequences != 0 && return_sequences != 1)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l, "return_sequences must be 0 or 1");
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, "return_sequences must be 0 or 1");
     if (l->in.rank != 2)
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l,
+        return model_layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l,
                           "a recurrent layer needs a [timesteps, features] input");
     int64_t gates = kind == LAYER_LSTM ? 4 : kind == LAYER_GRU ? 3 : 1;
     int64_t f = l->in.dims[1];
@@ -299,16 +276,18 @@ static clnn_status add_recurrent(clnn_model *m, layer_kind kind, int64_t units,
     l->rnn.direction = CLNN_RNN_FORWARD;
     l->rnn.activation = CLNN_ACTIVATION_TANH;
     l->rnn.linear_before_reset = kind == LAYER_GRU; /* Keras' reset_after=True */
+    l->rnn.batch_major = 1;
     l->units = units;
     l->return_sequences = return_sequences;
     l->bias_count = (kind == LAYER_GRU ? 2 : 1) * gates * units;
     if (return_sequences) l->out.dims[1] = units;
     else clnn_tensor_desc_set(&l->out, CLNN_FLOAT32, 1, &units);
-    add_param(m, l, "kernel", 3, (int64_t[]){1, gates * units, f})->init_2d = 1;
-    model_param *r = add_param(m, l, "recurrent_kernel", 3, (int64_t[]){1, gates * units, units});
+    model_add_param(m, l, "kernel", 3, (int64_t[]){1, gates * units, f})->init_2d = 1;
+    model_param *r =
+        model_add_param(m, l, "recurrent_kernel", 3, (int64_t[]){1, gates * units, units});
     r->init = CLNN_INIT_ORTHOGONAL;
     r->init_2d = 1;
-    add_param(m, l, "bias", 1, &l->bias_count);
+    model_add_param(m, l, "bias", 1, &l->bias_count);
     m->nlayers++;
     return CLNN_SUCCESS;
 }
@@ -333,20 +312,20 @@ clnn_status clnn_model_add_embedding(clnn_model_t m, int64_t vocab, int64_t dim)
 {
     const char *fn = "clnn_model_add_embedding";
     model_layer *l;
-    clnn_status st = begin_layer(m, LAYER_EMBEDDING, fn, &l);
+    clnn_status st = model_begin_layer(m, LAYER_EMBEDDING, fn, &l);
     if (st) return st;
     if (m->nlayers)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
                           "an embedding must be the first layer (its input is token ids)");
     if (vocab < 1 || vocab > (int64_t)1 << 24 || dim < 1)
-        return layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
                           "vocab must be in 1..2^24 (ids travel as floats) and dim >= 1");
     if (l->in.rank >= CLNN_MAX_RANK - 1)
-        return layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "the input has too many axes");
+        return model_layer_fail(m, CLNN_SHAPE_MISMATCH, fn, l, "the input has too many axes");
     l->vocab = vocab;
     l->units = dim;
     l->out.dims[l->out.rank++] = dim;
-    add_param(m, l, "embeddings", 2, (int64_t[]){vocab, dim});
+    model_add_param(m, l, "embeddings", 2, (int64_t[]){vocab, dim});
     m->nlayers++;
     return CLNN_SUCCESS;
 }
@@ -375,10 +354,14 @@ clnn_status clnn_model_output_desc(clnn_model_t m, clnn_tensor_desc *desc)
 clnn_status clnn_model_param_count(clnn_model_t m, int64_t *total, int64_t *trainable)
 {
     if (!m) return clnn_fail(CLNN_NULL_POINTER, "clnn_model_param_count: model is NULL");
-    int64_t t = 0;
-    for (int i = 0; i < m->nparams; i++) t += model_desc_count(&m->params[i].desc);
+    int64_t t = 0, tr = 0;
+    for (int i = 0; i < m->nparams; i++) {
+        int64_t c = model_desc_count(&m->params[i].desc);
+        t += c;
+        if (!m->params[i].frozen) tr += c;
+    }
     if (total) *total = t;
-    if (trainable) *trainable = t;
+    if (trainable) *trainable = tr;
     return CLNN_SUCCESS;
 }
 
@@ -429,15 +412,20 @@ clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
             count += model_desc_count(&m->params[l->param_first + p].desc);
         snprintf(name, sizeof name, "%s (%s)", l->name, kind_type(l->kind));
         format_shape(&l->out, shape, sizeof shape);
-        /* Keras columns; a name wider than its column still keeps one space. */
-        fprintf(out, " %-27s %-25s %-10lld\n", name, shape, (long long)count);
+        /* Keras columns; a longer name wraps onto lines of its own, as Keras 2
+         * wraps "batch_normalization (Batch" / "Normalization)". */
+        fprintf(out, " %-27.26s %-25s %-10lld\n", name, shape, (long long)count);
+        for (size_t at = 26; at < strlen(name); at += 26)
+            fprintf(out, " %-64.26s\n", name + at);
         if (i + 1 < m->nlayers) fprintf(out, "%65s\n", "");
     }
-    int64_t total = 0;
-    clnn_model_param_count(m, &total, NULL);
-    char t[48];
+    int64_t total = 0, trainable = 0;
+    clnn_model_param_count(m, &total, &trainable);
+    char t[48], tr[48], fz[48];
     format_count(total, t, sizeof t);
-    fprintf(out, "%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s\n",
-            dbl, t, t, rule);
+    format_count(trainable, tr, sizeof tr);
+    format_count(total - trainable, fz, sizeof fz);
+    fprintf(out, "%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n",
+            dbl, t, tr, fz, rule);
     return CLNN_SUCCESS;
 }

@@ -7,7 +7,7 @@
 #include "../core/internal.h"
 
 #define MODEL_MAX_LAYERS 64
-#define MODEL_MAX_PARAMS (3 * MODEL_MAX_LAYERS) /* recurrent layers have 3 */
+#define MODEL_MAX_PARAMS (4 * MODEL_MAX_LAYERS) /* batch normalization has 4 */
 /* Loss and metric results stay on the device in this many slots; they are read
  * back when the ring is full or a loop ends. */
 #define MODEL_METRIC_SLOTS 64
@@ -22,7 +22,14 @@ typedef enum layer_kind {
     LAYER_SIMPLE_RNN,           /* the recurrent layers (recurrent.c)             */
     LAYER_LSTM,
     LAYER_GRU,
-    LAYER_EMBEDDING
+    LAYER_EMBEDDING,
+    LAYER_BATCHNORM,            /* normalization layers (norm_layers.c)           */
+    LAYER_LAYERNORM,
+    LAYER_CONV_TRANSPOSE2D,     /* spatial layers (spatial_layers.c)              */
+    LAYER_AVGPOOL2D,
+    LAYER_GLOBAL_AVGPOOL2D,
+    LAYER_GLOBAL_MAXPOOL2D,
+    LAYER_RESHAPE
 } layer_kind;
 
 /* A model parameter: device value, gradient and optimizer state. */
@@ -32,6 +39,8 @@ typedef struct model_param {
     size_t bytes;
     clnn_init_kind init;        /* kernels Glorot uniform, biases zeros           */
     int init_2d;                /* initialise as [elements / last dim, last dim]  */
+    int frozen;                 /* 1: not trained (batch norm's moving statistics):
+                                   no optimizer state, left out of the step       */
     cl_mem value, grad, state;
 } model_param;
 
@@ -42,6 +51,7 @@ typedef struct model_layer {
     int act;                    /* clnn_activation or CLNN_MODEL_SOFTMAX          */
     int64_t units;              /* dense units, conv filters                      */
     clnn_conv2d_desc conv;
+    clnn_conv_transpose2d_desc tconv;
     clnn_window2d pool;
     float rate;                 /* dropout                                        */
     uint64_t drop_offset;       /* dropout: RNG offset of the last training pass  */
@@ -55,15 +65,19 @@ typedef struct model_layer {
     cl_mem in_a, in_g;          /* the previous layer's a and g (in_g NULL: no dx) */
     /* Recurrent layers: params kernel W [1, G*H, F], recurrent_kernel R
      * [1, G*H, H], bias [bias_count]; the op's B [1, 2*G*H] lives in b_full (the
-     * bias copied to its front, the rest zero) and its gradient in db_full. xt,
-     * yt and dxt hold the sequence-major [T, N, *] copies of x, y (then dy) and
-     * dx. */
+     * bias copied to its front, the rest zero) and its gradient in db_full. The
+     * op runs batch-major on the model's [N, T, *] buffers directly. */
     clnn_rnn_desc rnn;
     int return_sequences;
     int64_t bias_count;
-    cl_mem xt, yt, dxt, reserve, b_full, db_full;
+    cl_mem reserve, b_full, db_full;
     size_t reserve_bytes;
     int64_t vocab;              /* embedding rows                                 */
+    /* Normalization layers: momentum (batch norm), epsilon, and the per-channel
+     * (batch norm) or per-row (layer norm) mean and 1/std of the last training
+     * forward pass, which backward reads. */
+    float momentum, epsilon;
+    cl_mem stat_mean, stat_inv_std;
 } model_layer;
 
 typedef struct clnn_model clnn_model;
@@ -78,6 +92,8 @@ struct clnn_model {
     model_layer layers[MODEL_MAX_LAYERS];
     int nparams;
     model_param params[MODEL_MAX_PARAMS];
+    int ntrain;                 /* trainable parameters, compacted into the arrays
+                                   below for clipping and the optimizer step      */
     /* compiled state */
     clnn_loss loss;             /* as given */
     clnn_loss train_loss;       /* the loss actually computed (logits mapping)    */
@@ -134,6 +150,37 @@ clnn_status model_embedding_forward(clnn_model *m, const model_layer *l, int64_t
 clnn_status model_embedding_backward(clnn_model *m, const model_layer *l, int64_t n);
 /* Whether the model's input is token ids (an embedding first). */
 int model_int_input(const clnn_model *m);
+
+/* model.c: the builder's helpers, shared with the layer families' files. */
+/* Checks that a layer may be added and returns its slot (not yet counted). */
+clnn_status model_begin_layer(clnn_model *m, layer_kind kind, const char *fn,
+                              model_layer **out);
+/* Fails naming the layer (index, type and name) and its input shape. */
+clnn_status model_layer_fail(clnn_model *m, clnn_status st, const char *fn,
+                             const model_layer *l, const char *why);
+clnn_status model_check_act(clnn_model *m, const model_layer *l, int act, const char *fn);
+/* The arguments shared by Conv2D and Conv2DTranspose, and their [C, H, W] input. */
+clnn_status model_check_conv(clnn_model *m, const model_layer *l, int64_t filters,
+                             int64_t kh, int64_t kw, int64_t stride, clnn_auto_pad padding,
+                             int act, const char *fn);
+/* CLNN_SHAPE_MISMATCH naming the layer unless its input is [C, H, W]. */
+clnn_status model_check_image(clnn_model *m, const model_layer *l, const char *fn);
+/* Records a parameter (allocated at compile time). */
+model_param *model_add_param(clnn_model *m, model_layer *l, const char *what, int rank,
+                             const int64_t *dims);
+
+/* norm_layers.c: batch and layer normalization passes and buffers. */
+clnn_status model_norm_forward(clnn_model *m, const model_layer *l, int64_t n, int training);
+clnn_status model_norm_backward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_norm_alloc(clnn_model *m, model_layer *l);
+
+/* spatial_layers.c: transposed convolution and the average/global pooling passes,
+ * and the transposed convolution's workspace size. */
+clnn_status model_spatial_forward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_spatial_backward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_spatial_workspace(clnn_model *m, const model_layer *l, size_t *bytes);
+
+#define MODEL_IS_NORM(kind) ((kind) == LAYER_BATCHNORM || (kind) == LAYER_LAYERNORM)
 
 /* fit.c helpers shared with the tests of the public API */
 clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,

@@ -1,18 +1,17 @@
 /* The recurrent (SimpleRNN, LSTM, GRU) and embedding layers of the sequential
- * model. The model is batch-major ([N, T, F] like Keras) and clnn_rnn_* is
- * sequence-major ([T, N, F], ONNX layout 0), so the recurrent layers transpose on
- * the way in and out. The ONNX bias B holds Wb and Rb; the model's bias parameter
- * is Keras' (Wb only for SimpleRNN and LSTM, Wb and Rb for GRU with reset_after),
- * copied to the front of a layer-owned B whose remainder stays zero. */
+ * model. The model is batch-major ([N, T, F] like Keras), and so is the op with
+ * rnn.batch_major = 1, so it reads and writes the layer buffers directly. The
+ * ONNX bias B holds Wb and Rb; the model's bias parameter is Keras' (Wb only for
+ * SimpleRNN and LSTM, Wb and Rb for GRU with reset_after), copied to the front of
+ * a layer-owned B whose remainder stays zero. */
 #include "model.h"
 
 #include <string.h>
 
-static const int seq_perm[3] = {1, 0, 2}; /* [A, B, C] <-> [B, A, C] */
-
-/* Batch descriptors of a recurrent layer for n samples. */
+/* Batch-major descriptors of a recurrent layer for n samples: x [N, T, F],
+ * y [N, T, 1, H] (the model's [N, T, H]), y_h [N, 1, H] (the model's [N, H]). */
 typedef struct rnn_shapes {
-    clnn_tensor_desc xb, xt, yb, yt, y4, h, b;
+    clnn_tensor_desc x, y, h, b;
 } rnn_shapes;
 
 static rnn_shapes shapes_of(const model_layer *l, int64_t n)
@@ -20,12 +19,9 @@ static rnn_shapes shapes_of(const model_layer *l, int64_t n)
     int64_t t = l->in.dims[0], f = l->in.dims[1], h = l->rnn.hidden_size;
     int64_t gates = l->kind == LAYER_LSTM ? 4 : l->kind == LAYER_GRU ? 3 : 1;
     rnn_shapes s;
-    clnn_tensor_desc_set(&s.xb, CLNN_FLOAT32, 3, (int64_t[]){n, t, f});
-    clnn_tensor_desc_set(&s.xt, CLNN_FLOAT32, 3, (int64_t[]){t, n, f});
-    clnn_tensor_desc_set(&s.yb, CLNN_FLOAT32, 3, (int64_t[]){n, t, h});
-    clnn_tensor_desc_set(&s.yt, CLNN_FLOAT32, 3, (int64_t[]){t, n, h});
-    clnn_tensor_desc_set(&s.y4, CLNN_FLOAT32, 4, (int64_t[]){t, 1, n, h});
-    clnn_tensor_desc_set(&s.h, CLNN_FLOAT32, 3, (int64_t[]){1, n, h});
+    clnn_tensor_desc_set(&s.x, CLNN_FLOAT32, 3, (int64_t[]){n, t, f});
+    clnn_tensor_desc_set(&s.y, CLNN_FLOAT32, 4, (int64_t[]){n, t, 1, h});
+    clnn_tensor_desc_set(&s.h, CLNN_FLOAT32, 3, (int64_t[]){n, 1, h});
     clnn_tensor_desc_set(&s.b, CLNN_FLOAT32, 2, (int64_t[]){1, 2 * gates * h});
     return s;
 }
@@ -48,18 +44,15 @@ clnn_status model_rnn_forward(clnn_model *m, model_layer *l, int64_t n, int trai
     const model_param *w = &m->params[l->param_first];
     rnn_shapes s = shapes_of(l, n);
     clnn_status st = copy_floats(m, w[2].value, l->b_full, l->bias_count);
-    if (!st) st = clnn_transpose_forward(m->ctx, seq_perm, &s.xb, l->in_a, 0, &s.xt, l->xt, 0);
     if (st) return st;
-    clnn_rnn_tensor x = operand(&s.xt, l->xt), wt = operand(&w[0].desc, w[0].value),
+    clnn_rnn_tensor x = operand(&s.x, l->in_a), wt = operand(&w[0].desc, w[0].value),
                     r = operand(&w[1].desc, w[1].value), b = operand(&s.b, l->b_full),
-                    y = operand(&s.y4, l->yt), yh = operand(&s.h, l->z);
+                    y = operand(&s.y, l->z), yh = operand(&s.h, l->z);
     int seq = l->return_sequences;
-    st = clnn_rnn_forward(m->ctx, &l->rnn, training, NULL, &x, &wt, &r, &b, NULL, NULL, NULL,
-                          seq ? &y : NULL, seq ? NULL : &yh, NULL, m->rnn_ws, m->rnn_ws_bytes,
-                          training ? l->reserve : NULL, training ? l->reserve_bytes : 0);
-    if (!st && seq)
-        st = clnn_transpose_forward(m->ctx, seq_perm, &s.yt, l->yt, 0, &s.yb, l->z, 0);
-    return st;
+    return clnn_rnn_forward(m->ctx, &l->rnn, training, NULL, &x, &wt, &r, &b, NULL, NULL, NULL,
+                            seq ? &y : NULL, seq ? NULL : &yh, NULL, m->rnn_ws,
+                            m->rnn_ws_bytes, training ? l->reserve : NULL,
+                            training ? l->reserve_bytes : 0);
 }
 
 clnn_status model_rnn_backward(clnn_model *m, const model_layer *l, int64_t n)
@@ -67,41 +60,30 @@ clnn_status model_rnn_backward(clnn_model *m, const model_layer *l, int64_t n)
     const model_param *w = &m->params[l->param_first];
     rnn_shapes s = shapes_of(l, n);
     int seq = l->return_sequences;
-    clnn_status st = CLNN_SUCCESS;
-    /* yt is free after the forward pass (backward reads the reserve): dy goes there. */
-    if (seq) st = clnn_transpose_forward(m->ctx, seq_perm, &s.yb, l->g, 0, &s.yt, l->yt, 0);
-    if (st) return st;
-    clnn_rnn_tensor x = operand(&s.xt, l->xt), wt = operand(&w[0].desc, w[0].value),
-                    r = operand(&w[1].desc, w[1].value), dy = operand(&s.y4, l->yt),
-                    dyh = operand(&s.h, l->g), dx = operand(&s.xt, l->dxt),
+    clnn_rnn_tensor x = operand(&s.x, l->in_a), wt = operand(&w[0].desc, w[0].value),
+                    r = operand(&w[1].desc, w[1].value), dy = operand(&s.y, l->g),
+                    dyh = operand(&s.h, l->g), dx = operand(&s.x, l->in_g),
                     dw = operand(&w[0].desc, w[0].grad), dr = operand(&w[1].desc, w[1].grad),
                     db = operand(&s.b, l->db_full);
-    st = clnn_rnn_backward(m->ctx, &l->rnn, NULL, &x, &wt, &r, NULL, seq ? &dy : NULL,
-                           seq ? NULL : &dyh, NULL, l->in_g ? &dx : NULL, &dw, &dr, &db, NULL,
-                           NULL, NULL, m->rnn_ws, m->rnn_ws_bytes, l->reserve,
-                           l->reserve_bytes);
-    if (!st) st = copy_floats(m, l->db_full, w[2].grad, l->bias_count);
-    if (!st && l->in_g)
-        st = clnn_transpose_forward(m->ctx, seq_perm, &s.xt, l->dxt, 0, &s.xb, l->in_g, 0);
-    return st;
+    clnn_status st = clnn_rnn_backward(m->ctx, &l->rnn, NULL, &x, &wt, &r, NULL,
+                                       seq ? &dy : NULL, seq ? NULL : &dyh, NULL,
+                                       l->in_g ? &dx : NULL, &dw, &dr, &db, NULL, NULL, NULL,
+                                       m->rnn_ws, m->rnn_ws_bytes, l->reserve,
+                                       l->reserve_bytes);
+    return st ? st : copy_floats(m, l->db_full, w[2].grad, l->bias_count);
 }
 
 clnn_status model_rnn_alloc(clnn_model *m, model_layer *l)
 {
     rnn_shapes s = shapes_of(l, m->batch);
     size_t ws;
-    clnn_status st = clnn_rnn_workspace_size(m->ctx, &l->rnn, &s.xt, &ws);
-    if (!st) st = clnn_rnn_reserve_size(m->ctx, &l->rnn, &s.xt, &l->reserve_bytes);
+    clnn_status st = clnn_rnn_workspace_size(m->ctx, &l->rnn, &s.x, &ws);
+    if (!st) st = clnn_rnn_reserve_size(m->ctx, &l->rnn, &s.x, &l->reserve_bytes);
     if (st) return st;
     if (ws > m->rnn_ws_bytes) m->rnn_ws_bytes = ws;
     size_t b_bytes = (size_t)s.b.dims[1] * sizeof(float);
-    if ((st = model_alloc(m, (size_t)model_desc_count(&s.xt) * sizeof(float), &l->xt)) ||
-        (st = model_alloc(m, (size_t)model_desc_count(&s.yt) * sizeof(float), &l->yt)) ||
-        (st = model_alloc(m, l->reserve_bytes, &l->reserve)) ||
+    if ((st = model_alloc(m, l->reserve_bytes, &l->reserve)) ||
         (st = model_alloc(m, b_bytes, &l->b_full)) || (st = model_alloc(m, b_bytes, &l->db_full)))
-        return st;
-    if (l->in_g &&
-        (st = model_alloc(m, (size_t)model_desc_count(&s.xt) * sizeof(float), &l->dxt)))
         return st;
     if (l->kind == LAYER_LSTM) {
         /* Keras' unit_forget_bias: the forget gate (third in ONNX' i o f c) starts at 1. */
@@ -115,7 +97,7 @@ clnn_status model_rnn_alloc(clnn_model *m, model_layer *l)
 
 void model_rnn_release(model_layer *l)
 {
-    cl_mem *mems[] = {&l->xt, &l->yt, &l->dxt, &l->reserve, &l->b_full, &l->db_full};
+    cl_mem *mems[] = {&l->reserve, &l->b_full, &l->db_full};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++) {
         if (*mems[i]) clReleaseMemObject(*mems[i]);
         *mems[i] = NULL;
