@@ -145,6 +145,17 @@ inline float drop_factor(ulong e, uint k0, uint k1, uint threshold, float dscale
     global const float *mrow = mbase + (ulong)ic * Tk;                                      \
     (void)mrow
 
+/* Keys and values j0 .. j0 + cn of the head into local memory (all items call it;
+ * the first barrier keeps the previous tile alive until every item is done). */
+inline void load_key_tiles(local rowv *kt, local rowv *vt, global const float *k,
+                           global const float *v, uint j0, uint cn)
+{
+    barrier(CLK_LOCAL_MEM_FENCE);
+    load_tile(kt, k, j0, cn, D, D4, 1.0f);
+    load_tile(vt, v, j0, cn, DV, DV4, 1.0f);
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
 /* Forward: O and the row log-sum-exp, online softmax over key tiles. */
 kernel __attribute__((reqd_work_group_size(R, 1, 1))) void
 flash_forward(global const float *q, ulong qo, global const float *k, ulong ko,
@@ -162,10 +173,7 @@ flash_forward(global const float *q, ulong qo, global const float *k, ulong ko,
     v += vo + (ulong)nh * Tk * DV;
     for (uint j0 = 0; j0 < kend; j0 += C) {
         uint cn = min((uint)C, kend - j0);
-        barrier(CLK_LOCAL_MEM_FENCE);
-        load_tile(kt, k, j0, cn, D, D4, 1.0f);
-        load_tile(vt, v, j0, cn, DV, DV4, 1.0f);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        load_key_tiles(kt, vt, k, v, j0, cn);
         float mt = m;
         for (uint j = 0; j < cn; j++) {
             s[j] = mask_score(dot4(qr, kt + j * D4, D4), mrow, krow, ic, j0 + j);
@@ -210,10 +218,7 @@ flash_backward_dq(global const float *q, ulong qo, global const float *k, ulong 
     v += vo + (ulong)nh * Tk * DV;
     for (uint j0 = 0; j0 < kend; j0 += C) {
         uint cn = min((uint)C, kend - j0);
-        barrier(CLK_LOCAL_MEM_FENCE);
-        load_tile(kt, k, j0, cn, D, D4, 1.0f);
-        load_tile(vt, v, j0, cn, DV, DV4, 1.0f);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        load_key_tiles(kt, vt, k, v, j0, cn);
         for (uint j = 0; j < cn; j++) {
             float p = exp(mask_score(dot4(qr, kt + j * D4, D4), mrow, krow, ic, j0 + j) - L);
             float pdp = p * dot4(dor, vt + j * DV4, DV4) * DROP_FACTOR(doff + qrow * Tk + j0 + j);

@@ -371,13 +371,6 @@ END_TEST
 
 /* ------------------------------------------------------------- training */
 
-static void make_task(float *x, int32_t *y, int64_t n, uint32_t seed)
-{
-    harness_random(x, (size_t)(4 * n), seed, -1, 1);
-    for (int64_t i = 0; i < n; i++)
-        y[i] = x[4 * i] > 0 ? (x[4 * i + 1] > 0 ? 2 : 1) : 0;
-}
-
 static clnn_model_t bn_classifier(uint64_t seed, int64_t batch, float lr)
 {
     clnn_model_t m = mt_new_model(1, (int64_t[]){4});
@@ -398,7 +391,7 @@ START_TEST(batchnorm_model_overfits_a_tiny_batch)
 {
     float x[4 * 8], first = 0.0f, loss = 0.0f, acc = 0.0f;
     int32_t y[8];
-    make_task(x, y, 8, 3);
+    mt_sign_task(x, y, 8, 3);
     clnn_model_t m = bn_classifier(1, 8, 0.05f);
     harness_expect_ok(clnn_model_train_on_batch(m, x, y, 8, &first));
     for (int s = 0; s < 200; s++)
@@ -417,7 +410,7 @@ START_TEST(save_load_keeps_moving_statistics)
     enum { N = 10 };
     float x[4 * N], p1[3 * N], p2[3 * N];
     int32_t y[N];
-    make_task(x, y, N, 9);
+    mt_sign_task(x, y, N, 9);
     char path[] = "/tmp/clnn-model-layers-XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);

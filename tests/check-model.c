@@ -279,14 +279,6 @@ START_TEST(sequence_bad_input_is_rejected)
 }
 END_TEST
 
-/* A small classification task: 4 features, 3 classes by the sign pattern. */
-static void make_task(float *x, int32_t *y, int64_t n, uint32_t seed)
-{
-    harness_random(x, (size_t)(4 * n), seed, -1, 1);
-    for (int64_t i = 0; i < n; i++)
-        y[i] = x[4 * i] > 0 ? (x[4 * i + 1] > 0 ? 2 : 1) : 0;
-}
-
 static clnn_model_t small_classifier(uint64_t seed, int64_t batch, float lr)
 {
     clnn_model_t m = mt_new_model(1, (int64_t[]){4});
@@ -303,7 +295,7 @@ START_TEST(overfits_a_tiny_batch)
 {
     float x[32];
     int32_t y[8];
-    make_task(x, y, 8, 3);
+    mt_sign_task(x, y, 8, 3);
     clnn_model_t m = small_classifier(1, 8, 0.05f);
     float first = 0.0f, loss = 0.0f;
     harness_expect_ok(clnn_model_train_on_batch(m, x, y, 8, &first));
@@ -324,8 +316,8 @@ START_TEST(fit_learns_and_reports)
     enum { N = 100, V = 50 };
     float *x = harness_alloc(4 * N * sizeof(float)), *vx = harness_alloc(4 * V * sizeof(float));
     int32_t *y = harness_alloc(N * sizeof(int32_t)), *vy = harness_alloc(V * sizeof(int32_t));
-    make_task(x, y, N, 5);
-    make_task(vx, vy, V, 6);
+    mt_sign_task(x, y, N, 5);
+    mt_sign_task(vx, vy, V, 6);
     clnn_model_t m = small_classifier(2, 32, 0.02f);
     FILE *f = tmpfile();
     clnn_fit_options o = clnn_fit_options_default();
@@ -358,7 +350,7 @@ START_TEST(save_load_predict_round_trip)
     enum { N = 10 };
     float x[4 * N], p1[3 * N], p2[3 * N], p3[3 * N];
     int32_t y[N];
-    make_task(x, y, N, 9);
+    mt_sign_task(x, y, N, 9);
     char path[] = "/tmp/clnn-model-XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
@@ -402,7 +394,7 @@ START_TEST(dropout_trains_and_is_off_in_inference)
 {
     float x[4 * 8], p1[3 * 8], p2[3 * 8];
     int32_t y[8];
-    make_task(x, y, 8, 12);
+    mt_sign_task(x, y, 8, 12);
     clnn_model_t m = mt_new_model(1, (int64_t[]){4});
     harness_expect_ok(clnn_model_add_dense(m, 32, CLNN_ACTIVATION_RELU));
     harness_expect_ok(clnn_model_add_dropout(m, 0.5f));

@@ -104,3 +104,10 @@ void mt_check_gradients(clnn_model_t m, const float *x, const void *y, int64_t n
     }
     clnn_model_destroy(m);
 }
+
+void mt_sign_task(float *x, int32_t *y, int64_t n, uint32_t seed)
+{
+    harness_random(x, (size_t)(4 * n), seed, -1, 1);
+    for (int64_t i = 0; i < n; i++)
+        y[i] = x[4 * i] > 0 ? (x[4 * i + 1] > 0 ? 2 : 1) : 0;
+}

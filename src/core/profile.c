@@ -208,20 +208,27 @@ void clnn_profile_detach(clnn_context_t ctx)
 
 /* ------------------------------------------------------------- public API */
 
+/* The context and the one output pointer every call below takes. */
+static clnn_status check_call(clnn_context_t ctx, const char *fn, const void *out,
+                              const char *name)
+{
+    clnn_status st = clnn_context_check(ctx, fn);
+    if (st == CLNN_SUCCESS && !out) st = clnn_fail(CLNN_NULL_POINTER, "%s: %s is NULL", fn, name);
+    return st;
+}
+
 clnn_status clnn_profile_enabled(clnn_context_t ctx, int *enabled)
 {
-    clnn_status st = clnn_context_check(ctx, "clnn_profile_enabled");
+    clnn_status st = check_call(ctx, "clnn_profile_enabled", enabled, "enabled");
     if (st != CLNN_SUCCESS) return st;
-    if (!enabled) return clnn_fail(CLNN_NULL_POINTER, "clnn_profile_enabled: enabled is NULL");
     *enabled = ctx->profile != NULL;
     return CLNN_SUCCESS;
 }
 
 clnn_status clnn_profile_kernel_count(clnn_context_t ctx, size_t *count)
 {
-    clnn_status st = clnn_context_check(ctx, "clnn_profile_kernel_count");
+    clnn_status st = check_call(ctx, "clnn_profile_kernel_count", count, "count");
     if (st != CLNN_SUCCESS) return st;
-    if (!count) return clnn_fail(CLNN_NULL_POINTER, "clnn_profile_kernel_count: count is NULL");
     struct clnn_profile *p = settled(ctx);
     *count = p ? p->count : 0;
     return CLNN_SUCCESS;
@@ -229,9 +236,8 @@ clnn_status clnn_profile_kernel_count(clnn_context_t ctx, size_t *count)
 
 clnn_status clnn_profile_kernel(clnn_context_t ctx, size_t index, clnn_profile_entry *entry)
 {
-    clnn_status st = clnn_context_check(ctx, "clnn_profile_kernel");
+    clnn_status st = check_call(ctx, "clnn_profile_kernel", entry, "entry");
     if (st != CLNN_SUCCESS) return st;
-    if (!entry) return clnn_fail(CLNN_NULL_POINTER, "clnn_profile_kernel: entry is NULL");
     struct clnn_profile *p = settled(ctx);
     size_t count = p ? p->count : 0;
     if (index >= count)
@@ -243,18 +249,16 @@ clnn_status clnn_profile_kernel(clnn_context_t ctx, size_t index, clnn_profile_e
 
 clnn_status clnn_profile_total_ns(clnn_context_t ctx, uint64_t *total_ns)
 {
-    clnn_status st = clnn_context_check(ctx, "clnn_profile_total_ns");
+    clnn_status st = check_call(ctx, "clnn_profile_total_ns", total_ns, "total_ns");
     if (st != CLNN_SUCCESS) return st;
-    if (!total_ns) return clnn_fail(CLNN_NULL_POINTER, "clnn_profile_total_ns: total_ns is NULL");
     *total_ns = total_of(settled(ctx));
     return CLNN_SUCCESS;
 }
 
 clnn_status clnn_profile_report(clnn_context_t ctx, FILE *out)
 {
-    clnn_status st = clnn_context_check(ctx, "clnn_profile_report");
+    clnn_status st = check_call(ctx, "clnn_profile_report", out, "out");
     if (st != CLNN_SUCCESS) return st;
-    if (!out) return clnn_fail(CLNN_NULL_POINTER, "clnn_profile_report: out is NULL");
     struct clnn_profile *p = settled(ctx);
     if (p)
         print_table(p, out);
