@@ -17,5 +17,6 @@
 #include <clnn/model.h>
 #include <clnn/profile.h>
 #include <clnn/tuning.h>
+#include <clnn/onnx.h>
 
 #endif /* CLNN_H */
