@@ -462,9 +462,10 @@ START_TEST(bad_input_is_rejected)
     harness_expect_status(clnn_model_load_weights(m, "/nonexistent/w.safetensors"),
                           CLNN_IO_ERROR);
     clnn_model_destroy(m);
-    /* A loss that does not fit the output. */
+    /* A loss that does not fit the output ([T, classes] per-token outputs are
+     * fine for the sparse losses; a rank-3 output is not). */
     harness_expect_ok(clnn_model_create(ctx, &m));
-    harness_expect_ok(clnn_model_add_input(m, 2, (int64_t[]){2, 3}));
+    harness_expect_ok(clnn_model_add_input(m, 3, (int64_t[]){2, 3, 4}));
     harness_expect_error(clnn_model_compile(m, CLNN_LOSS_SPARSE_CE, &sgd, 4),
                          CLNN_INVALID_VALUE, "layer");
     harness_expect_ok(clnn_model_add_dense(m, 3, 0));

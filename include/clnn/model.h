@@ -29,9 +29,13 @@
  * still returns the probabilities.
  *
  * Training data lives in host memory: x is float32 [n, input shape...]; y is int32
- * labels [n] for the sparse losses and float32 targets [n, output shape...]
- * otherwise. fit shuffles (seeded), uploads one batch at a time into a staging
+ * labels [n] (or [n, T], below) for the sparse losses and float32 targets
+ * [n, output shape...] otherwise. fit shuffles (seeded), uploads one batch at a time into a staging
  * buffer, and handles a last partial batch by running it with a smaller batch.
+ * Per-token classification: a Dense on a [T, F] output acts on the last axis,
+ * so the output is [T, classes]; the sparse losses then take int32 labels
+ * [n, T] (one per token), the loss is the mean over the n*T tokens and the
+ * accuracy is per token.
  * Accuracy is reported for the sparse losses (argmax) and the binary losses
  * (threshold 0.5, or 0 for logits); it is NaN for the others.
  *
@@ -200,6 +204,43 @@ CLNN_API clnn_status clnn_model_add_gru(clnn_model_t model, int64_t units,
 CLNN_API clnn_status clnn_model_add_embedding(clnn_model_t model, int64_t vocab,
                                               int64_t dim);
 
+/* Transformer layers, on a [T, D] input (a sequence of T tokens of width D, as
+ * an embedding gives), with the same [T, D] output; another rank is
+ * CLNN_SHAPE_MISMATCH.
+ *
+ * SinePositionEncoding: y = x + PE, PE the fixed sinusoidal encoding [T, D] of
+ * clnn_positional_encoding (Keras Hub's SinePositionEncoding, whose output is
+ * then added to x as in its examples). No parameters.
+ *
+ * PositionEmbedding: y = x + P, P a learned [T, D] position table (Keras Hub's
+ * PositionEmbedding(sequence_length = T), added to x likewise): parameter
+ * embeddings [T, D] (Glorot uniform), T*D params. */
+CLNN_API clnn_status clnn_model_add_sine_position_encoding(clnn_model_t model);
+CLNN_API clnn_status clnn_model_add_position_embedding(clnn_model_t model);
+
+/* TransformerEncoder: the post-norm encoder block of clnn_encoder_forward
+ * (clnn/mha.h) on x [T, d_model]:
+ *   h = LayerNorm(x + Dropout(MultiHeadAttention(x, x, x)))          (eps 1e-6)
+ *   y = LayerNorm(h + Dropout(Dense(d_model)(Dense(d_ff, act)(h))))  (eps 1e-6)
+ * with MultiHeadAttention(num_heads, key_dim) (value_dim = key_dim, no mask, no
+ * attention dropout). d_model must equal the input's last dim (else
+ * CLNN_SHAPE_MISMATCH naming both); num_heads, key_dim and d_ff must be >= 1, act
+ * a clnn_activation (relu, gelu; not softmax) and dropout in [0, 1) (active in
+ * the training passes only), else CLNN_INVALID_VALUE.
+ * Parameters (E = d_model, H = num_heads, kd = key_dim), in this order, named
+ * "transformer_encoder/<name>": query_kernel [E, H*kd], query_bias [H*kd],
+ * key_kernel, key_bias, value_kernel, value_bias (the same shapes),
+ * output_kernel [H*kd, E], output_bias [E] (Keras' MultiHeadAttention with its
+ * (E, H, kd) kernels flattened), ln1_gamma, ln1_beta [E], ffn1_kernel [E, d_ff],
+ * ffn1_bias [d_ff], ffn2_kernel [d_ff, E], ffn2_bias [E], ln2_gamma, ln2_beta [E]:
+ *   4*E*H*kd + 3*H*kd + E  (MultiHeadAttention)  + 4*E  (two LayerNormalization)
+ *   + E*d_ff + d_ff + d_ff*E + E  (two Dense),
+ * Keras' count for the same layers. Kernels Glorot uniform, biases zeros, gammas
+ * ones. */
+CLNN_API clnn_status clnn_model_add_transformer_encoder(clnn_model_t model, int64_t d_model,
+                                                        int num_heads, int key_dim,
+                                                        int64_t d_ff, int act, float dropout);
+
 /* Gradient clipping by global norm (Keras' global_clipnorm): before every
  * optimizer step, all parameter gradients are scaled together by
  * min(1, max_norm / norm), norm being the L2 norm over all of them
@@ -228,7 +269,8 @@ CLNN_API clnn_status clnn_model_set_seed(clnn_model_t model, uint64_t seed);
  * initializes the parameters (Glorot uniform kernels, zero biases, from the
  * model's seed), their gradients and optimizer state, and the activation,
  * gradient, loss and convolution buffers for `batch_size` samples. A sparse loss
- * on an output that is not [classes] fails with CLNN_SHAPE_MISMATCH; compiling
+ * on an output that is not [classes] or [T, classes] fails with
+ * CLNN_SHAPE_MISMATCH; compiling
  * twice, or a model without input or layers, is CLNN_INVALID_VALUE. */
 CLNN_API clnn_status clnn_model_compile(clnn_model_t model, clnn_loss loss,
                                         const clnn_optimizer_desc *optimizer,
@@ -292,6 +334,58 @@ CLNN_API clnn_status clnn_model_compute_gradients(clnn_model_t model, const floa
 /* compute_gradients followed by one optimizer step. */
 CLNN_API clnn_status clnn_model_train_on_batch(clnn_model_t model, const float *x,
                                                const void *y, int64_t n, float *loss);
+
+/* ------------------------------------------ manual gradients (custom loops) */
+
+/* For loops whose loss is not the model's own, such as a GAN, where the
+ * generator G learns from the gradient of the discriminator D with respect to
+ * D's INPUT (Keras: a GradientTape over D(G(z))). Everything stays on the device:
+ * the operands are the caller's buffers, so a loop can chain models without
+ * host round trips. A generator step is
+ *   forward_buffer(G, z -> fake, training 1); forward_buffer(D, fake -> logits, 1);
+ *   clnn_loss_forward_backward(logits -> dlogits);
+ *   backward_buffer(D, dlogits, dx = dfake); backward_buffer(G, dfake, no dx);
+ *   apply_gradients(G)
+ * and D stays frozen because its gradients are simply not applied.
+ * The calls only enqueue (nothing waits). Errors, with nothing enqueued:
+ * CLNN_NULL_POINTER (model, a descriptor or buffer), CLNN_INVALID_VALUE (model
+ * not compiled, a bad flag, dtype or buffer range, the order of calls), and
+ * CLNN_SHAPE_MISMATCH (an operand's shape, named with the expected one).
+ *
+ * clnn_model_forward_buffer: x [n, input shape...] (float32; int32 token ids
+ * when the first layer is an embedding) with 1 <= n <= the compiled batch size;
+ * y [n, output shape...] float32 receives the output (after the last layer's
+ * activation, softmax included). training = 1 runs the training pass (dropout
+ * on, batch statistics, moving statistics updated) and is required before
+ * backward_buffer; 0 the inference pass. x is copied into the model's input
+ * buffer; x and y may not overlap. */
+CLNN_API clnn_status clnn_model_forward_buffer(clnn_model_t model, int training,
+                                               const clnn_tensor_desc *x_desc, cl_mem x,
+                                               size_t x_offset,
+                                               const clnn_tensor_desc *y_desc, cl_mem y,
+                                               size_t y_offset);
+
+/* Backward from a given output gradient: dy [n, output shape...] = d loss / d y
+ * for the y of the last forward_buffer, which must have been a training pass of
+ * the same n with no other pass (fit, predict, ...) since (else
+ * CLNN_INVALID_VALUE). Overwrites the parameter gradients (as
+ * compute_gradients; read them with clnn_model_get_param) and, when dx_desc is
+ * not NULL, writes dx [n, input shape...] = d loss / d x. The final activation
+ * is differentiated too (softmax included, whatever the compiled loss). dx_desc
+ * NULL skips the input gradient; a model whose first layer is an embedding has
+ * none (CLNN_INVALID_VALUE). The first call asking for dx allocates, once, the
+ * gradient buffers of the layers before the first one with parameters. dy is
+ * read before anything is written, so it may share a buffer with dx. */
+CLNN_API clnn_status clnn_model_backward_buffer(clnn_model_t model,
+                                                const clnn_tensor_desc *dy_desc, cl_mem dy,
+                                                size_t dy_offset,
+                                                const clnn_tensor_desc *dx_desc, cl_mem dx,
+                                                size_t dx_offset);
+
+/* One optimizer step (with the global-norm clipping, if set) from the current
+ * parameter gradients: train_on_batch's update, for gradients left by
+ * backward_buffer or compute_gradients. */
+CLNN_API clnn_status clnn_model_apply_gradients(clnn_model_t model);
 
 /* ------------------------------------------------------------- parameters */
 

@@ -18,6 +18,17 @@ int64_t model_output_count(const clnn_model *m)
     return model_desc_count(&m->layers[m->nlayers - 1].out);
 }
 
+int64_t model_classes(const clnn_model *m)
+{
+    const clnn_tensor_desc *out = &m->layers[m->nlayers - 1].out;
+    return out->dims[out->rank - 1];
+}
+
+int64_t model_label_rows(const clnn_model *m)
+{
+    return model_output_count(m) / model_classes(m);
+}
+
 static void release(cl_mem *mem)
 {
     if (*mem) clReleaseMemObject(*mem);
@@ -35,6 +46,7 @@ void model_release_buffers(clnn_model *m)
         release(&l->stat_mean);
         release(&l->stat_inv_std);
         model_rnn_release(l);
+        model_transformer_release(l);
         l->z = l->a = l->g = l->in_a = l->in_g = NULL;
         l->owns_z = l->owns_a = l->owns_g = 0;
     }
@@ -51,6 +63,7 @@ void model_release_buffers(clnn_model *m)
     release(&m->clip_ws);
     m->rnn_ws_bytes = m->clip_ws_bytes = 0;
     release(&m->metrics);
+    model_manual_release(m);
     free(m->host_x);
     free(m->host_y);
     m->host_x = m->host_y = NULL;
@@ -80,11 +93,13 @@ static clnn_status check_loss(clnn_model *m, clnn_loss loss)
     const model_layer *last = &m->layers[m->nlayers - 1];
     if ((unsigned)loss > CLNN_LOSS_SPARSE_CE_LOGITS)
         return clnn_fail(CLNN_INVALID_VALUE, "clnn_model_compile: unknown loss %d", (int)loss);
-    if (model_loss_sparse(loss) && last->out.rank != 1) {
+    /* [T, classes]: one label per token (a per-token Dense on a sequence). */
+    if (model_loss_sparse(loss) && last->out.rank != 1 && last->out.rank != 2) {
         char s[96];
         clnn_format_shape(&last->out, s, sizeof s);
         return clnn_fail(CLNN_SHAPE_MISMATCH, "clnn_model_compile: a sparse loss needs an "
-                         "output of shape [classes] per sample; layer %d (%s) gives %s",
+                         "output of shape [classes] or [T, classes] per sample; layer %d (%s) "
+                         "gives %s",
                          m->nlayers - 1, last->name, s);
     }
     m->loss = loss;
@@ -169,6 +184,7 @@ static clnn_status alloc_layers(clnn_model *m)
             st = model_alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
         if (!st && MODEL_IS_RNN(l->kind)) st = model_rnn_alloc(m, l);
         if (!st && MODEL_IS_NORM(l->kind)) st = model_norm_alloc(m, l);
+        if (!st && MODEL_IS_TRANSFORMER(l->kind)) st = model_transformer_alloc(m, l);
         prev_a = l->a;
         prev_g = l->g;
     }
@@ -209,8 +225,8 @@ static clnn_status alloc_workspaces(clnn_model *m)
 static clnn_status alloc_staging(clnn_model *m)
 {
     size_t xs = (size_t)(model_desc_count(&m->input) * m->batch) * sizeof(float);
-    size_t ys = (size_t)(model_loss_sparse(m->loss) ? 1 : model_output_count(m)) *
-                (size_t)m->batch * sizeof(float);
+    int64_t per = model_loss_sparse(m->loss) ? model_label_rows(m) : model_output_count(m);
+    size_t ys = (size_t)(per * m->batch) * sizeof(float);
     clnn_status st;
     if ((st = model_alloc(m, xs, &m->x_stage)) || (st = model_alloc(m, ys, &m->y_stage))) return st;
     m->host_x = malloc(xs);

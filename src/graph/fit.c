@@ -28,7 +28,7 @@ clnn_fit_options clnn_fit_options_default(void)
 
 static size_t y_row_bytes(const clnn_model *m)
 {
-    return (model_loss_sparse(m->loss) ? 1 : (size_t)model_output_count(m)) * 4;
+    return (size_t)(model_loss_sparse(m->loss) ? model_label_rows(m) : model_output_count(m)) * 4;
 }
 
 clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
@@ -80,8 +80,8 @@ static clnn_status check_data(const clnn_model *m, const char *fn, const float *
     }
     if (need_y && model_loss_sparse(m->loss)) {
         const int32_t *labels = y;
-        int64_t classes = model_output_count(m);
-        for (int64_t i = 0; i < n; i++)
+        int64_t classes = model_classes(m);
+        for (int64_t i = 0; i < n * model_label_rows(m); i++)
             if (labels[i] < 0 || labels[i] >= classes)
                 return clnn_fail(CLNN_INVALID_VALUE, "%s: y[%lld] = %d is outside [0, %lld)",
                                  fn, (long long)i, (int)labels[i], (long long)classes);
@@ -120,7 +120,8 @@ static float acc_loss(const metric_acc *acc)
 static float acc_accuracy(const clnn_model *m, const metric_acc *acc)
 {
     if (!model_has_accuracy(m) || !acc->samples) return NAN;
-    double per = model_loss_sparse(m->train_loss) ? 1.0 : (double)model_output_count(m);
+    double per = (double)(model_loss_sparse(m->train_loss) ? model_label_rows(m)
+                                                           : model_output_count(m));
     return (float)(acc->correct / ((double)acc->samples * per));
 }
 

@@ -60,6 +60,10 @@ static clnn_status op_forward(clnn_model *m, model_layer *l, const layer_io *io,
     case LAYER_GLOBAL_AVGPOOL2D:
     case LAYER_GLOBAL_MAXPOOL2D:
         return model_spatial_forward(m, l, n);
+    case LAYER_SINE_POSITION:
+    case LAYER_POSITION_EMBEDDING:
+    case LAYER_TRANSFORMER_ENCODER:
+        return model_transformer_forward(m, l, n, training);
     case LAYER_FLATTEN:
     case LAYER_RESHAPE:
     case LAYER_ACTIVATION:
@@ -109,7 +113,7 @@ clnn_status model_loss(clnn_model *m, int64_t n, int slot, int backward)
     clnn_tensor_desc pred = model_batch_desc(&last->out, n), target = pred;
     cl_mem p = m->loss_on_logits ? last->z : last->a;
     if (model_loss_sparse(m->train_loss)) {
-        target.rank = 1;
+        target.rank = pred.rank - 1; /* one label per row: [n] or [n, T] */
         target.dtype = CLNN_INT32;
     }
     size_t loss_at = (size_t)slot * sizeof(float);
@@ -196,6 +200,11 @@ static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_
     case LAYER_GLOBAL_AVGPOOL2D:
     case LAYER_GLOBAL_MAXPOOL2D:
         st = model_spatial_backward(m, l, n);
+        break;
+    case LAYER_SINE_POSITION:
+    case LAYER_POSITION_EMBEDDING:
+    case LAYER_TRANSFORMER_ENCODER:
+        st = model_transformer_backward(m, l, n);
         break;
     case LAYER_FLATTEN:
     case LAYER_RESHAPE:

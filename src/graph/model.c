@@ -52,7 +52,10 @@ static const char *const kind_names[][2] = {
     {"LayerNormalization", "layer_normalization"}, {"Conv2DTranspose", "conv2d_transpose"},
     {"AveragePooling2D", "average_pooling2d"},
     {"GlobalAveragePooling2D", "global_average_pooling2d"},
-    {"GlobalMaxPooling2D", "global_max_pooling2d"}, {"Reshape", "reshape"}};
+    {"GlobalMaxPooling2D", "global_max_pooling2d"}, {"Reshape", "reshape"},
+    {"SinePositionEncoding", "sine_position_encoding"},
+    {"PositionEmbedding", "position_embedding"},
+    {"TransformerEncoder", "transformer_encoder"}};
 
 static const char *kind_type(layer_kind kind)
 {

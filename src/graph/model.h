@@ -29,7 +29,10 @@ typedef enum layer_kind {
     LAYER_AVGPOOL2D,
     LAYER_GLOBAL_AVGPOOL2D,
     LAYER_GLOBAL_MAXPOOL2D,
-    LAYER_RESHAPE
+    LAYER_RESHAPE,
+    LAYER_SINE_POSITION,        /* transformer layers (transformer_layers.c)      */
+    LAYER_POSITION_EMBEDDING,
+    LAYER_TRANSFORMER_ENCODER
 } layer_kind;
 
 /* A model parameter: device value, gradient and optimizer state. */
@@ -78,6 +81,12 @@ typedef struct model_layer {
      * forward pass, which backward reads. */
     float momentum, epsilon;
     cl_mem stat_mean, stat_inv_std;
+    /* Transformer layers: the encoder block's settings and workspace (kept from
+     * forward to backward) or the sine encoding's [T, D] table in aux; the
+     * encoder's dx scratch when no earlier layer takes a gradient. */
+    clnn_encoder_desc enc;
+    cl_mem aux, aux_dx;
+    size_t aux_bytes;
 } model_layer;
 
 typedef struct clnn_model clnn_model;
@@ -111,6 +120,12 @@ struct clnn_model {
     const clnn_tensor_desc *param_descs[MODEL_MAX_PARAMS];
     cl_mem param_values[MODEL_MAX_PARAMS], param_grads[MODEL_MAX_PARAMS],
         param_states[MODEL_MAX_PARAMS];
+    /* manual.c: the gradient buffers of the input and of the layers before the
+     * first one with parameters (allocated on the first request for dx), and
+     * the last forward_buffer's n and training flag (n 0: none since). */
+    cl_mem manual_dx, manual_g[MODEL_MAX_LAYERS];
+    int64_t manual_n;
+    int manual_training;
 };
 
 /* Full descriptor [n, per-sample dims...] of a per-sample shape. */
@@ -180,7 +195,23 @@ clnn_status model_spatial_forward(clnn_model *m, const model_layer *l, int64_t n
 clnn_status model_spatial_backward(clnn_model *m, const model_layer *l, int64_t n);
 clnn_status model_spatial_workspace(clnn_model *m, const model_layer *l, size_t *bytes);
 
+/* transformer_layers.c: positional encodings and the encoder block. */
+clnn_status model_transformer_forward(clnn_model *m, model_layer *l, int64_t n, int training);
+clnn_status model_transformer_backward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_transformer_alloc(clnn_model *m, model_layer *l);
+void model_transformer_release(model_layer *l);
+/* Labels per sample of a sparse loss (1 for [classes], T for [T, classes]) and
+ * the classes (the output's last axis). */
+int64_t model_label_rows(const clnn_model *m);
+int64_t model_classes(const clnn_model *m);
+
+#define MODEL_IS_TRANSFORMER(kind) ((kind) >= LAYER_SINE_POSITION && \
+                                    (kind) <= LAYER_TRANSFORMER_ENCODER)
+
 #define MODEL_IS_NORM(kind) ((kind) == LAYER_BATCHNORM || (kind) == LAYER_LAYERNORM)
+
+/* manual.c: releases the manual-gradient buffers (from model_release_buffers). */
+void model_manual_release(clnn_model *m);
 
 /* fit.c helpers shared with the tests of the public API */
 clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
