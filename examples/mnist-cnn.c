@@ -2,14 +2,13 @@
  * Conv2D(64, 3x3, relu) - MaxPool(2) - Conv2D(64, 3x3, relu) - Flatten -
  * Dense(64, relu) - Dense(10) logits, Adam, sparse cross-entropy from logits.
  * Options: --epochs N --train-samples N (0: all) --batch N --data DIR; the
- * defaults (2 epochs on all 60000 images, batch 64: about 50 s an epoch with PoCL
- * on 2 cores, test accuracy about 0.876) keep `make demo` within a few minutes;
- * --epochs 5 reaches higher accuracy in about 4 minutes. */
+ * defaults are Keras' batch 32 and 5 epochs on all 60000 images: about 20 s an
+ * epoch with PoCL on 2 cores (3x3 layers on Winograd), test accuracy about 0.90. */
 #include "example.h"
 
 int main(int argc, char **argv)
 {
-    example_options o = {2, 0, 64, NULL};
+    example_options o = {5, 0, 32, NULL};
     example_parse(argc, argv, &o);
     clnn_context_t ctx;
     clnn_model_t m;
