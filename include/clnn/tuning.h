@@ -60,8 +60,8 @@ CLNN_API clnn_status clnn_tuning_get(clnn_context_t ctx, const char *family,
                                      char *table_name, size_t table_name_len);
 
 /* Applies `params` to ctx's device for the rest of this process, in place of the
- * database and the table, and drops CLBlast's compiled programs so the next GEMM
- * is built with them (for searches; slow: every GEMM recompiles). CLBlast checks
+ * database's or the table's set for that family (the other families keep theirs),
+ * and drops CLBlast's compiled programs so the next GEMM is built with them (for searches; slow: every GEMM recompiles). CLBlast checks
  * the set: an unknown family or parameter, or an incomplete set, gives
  * CLNN_INVALID_VALUE with CLBlast's status in the message. */
 CLNN_API clnn_status clnn_tuning_set(clnn_context_t ctx, const clnn_tuning_params *params);

@@ -1,4 +1,5 @@
 /* The public face of kernel tuning (include/clnn/tuning.h). */
+#include "gemm.h"
 #include "tuning.h"
 
 #include <clblast_c.h>
@@ -52,6 +53,9 @@ clnn_status clnn_tuning_set(clnn_context_t ctx, const clnn_tuning_params *params
     clnn_status st = clnn_context_check(ctx, fn);
     if (st == CLNN_SUCCESS && !params) st = clnn_fail(CLNN_NULL_POINTER, "%s: params is NULL", fn);
     if (st == CLNN_SUCCESS) st = clnn_tuning_check(params, fn);
+    /* the other families keep the database's or the table's sets: apply those
+     * first (once per process), then this one on top */
+    if (st == CLNN_SUCCESS) st = clnn_gemm_apply_tuning(ctx);
     if (st == CLNN_SUCCESS) st = clnn_tuning_override(&ctx->info, params, fn);
     if (st != CLNN_SUCCESS) return st;
     clnn_tuning_mark_applied(ctx->info.device);
