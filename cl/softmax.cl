@@ -124,6 +124,45 @@ kernel void softmax_rows_backward(global const float *y, ulong y_off, global con
     grad_write_s(tail_y, dy + t, dx + t, lid, tail_len, WG, 1, s);
 }
 
+/* One work-item per contiguous row (devices with emulated local memory; see
+ * src/ops/softmax.c): the row kernels' loops with the item alone on its row. */
+#define ROW_EACH_START(p)                                                             \
+    ulong row = get_global_id(0);                                                     \
+    if (row >= outer) return;                                                         \
+    ulong chunks = len / VEC, tail_len = len - chunks * VEC;                          \
+    global const float *tail_##p = p + row * len + chunks * VEC
+
+kernel void softmax_row_each_forward(global const float *x, ulong x_off, global float *y,
+                                     ulong y_off, ulong outer, ulong len, ulong inner)
+{
+    x += x_off;
+    ROW_EACH_START(x);
+    x += row * len;
+    y += y_off + row * len;
+    float m = fmax(hmax(row_max_v(x, 0, chunks, 1, VEC)), row_max_s(tail_x, 0, tail_len, 1, 1));
+    float s = hsum(row_sum_exp_v(x, 0, chunks, 1, VEC, (VFLOAT)(m))) +
+              row_sum_exp_s(tail_x, 0, tail_len, 1, 1, m);
+    float shift = LOG ? m + log(s) : m, inv = 1.0f / s;
+    row_write_v(x, y, 0, chunks, 1, VEC, (VFLOAT)(shift), (VFLOAT)(inv));
+    row_write_s(tail_x, y + chunks * VEC, 0, tail_len, 1, 1, shift, inv);
+}
+
+kernel void softmax_row_each_backward(global const float *y, ulong y_off,
+                                      global const float *dy, ulong dy_off, global float *dx,
+                                      ulong dx_off, ulong outer, ulong len, ulong inner)
+{
+    y += y_off;
+    ROW_EACH_START(y);
+    y += row * len;
+    dy += dy_off + row * len;
+    dx += dx_off + row * len;
+    ulong t = chunks * VEC;
+    float s = hsum(grad_sum_v(y, dy, 0, chunks, 1, VEC)) +
+              grad_sum_s(tail_y, dy + t, 0, tail_len, 1, 1);
+    grad_write_v(y, dy, dx, 0, chunks, 1, VEC, (VFLOAT)(s));
+    grad_write_s(tail_y, dy + t, dx + t, 0, tail_len, 1, 1, s);
+}
+
 /* Strided kernels: a work-item owns VEC neighbouring columns of one outer index,
  * as vectors when all VEC exist, else one column at a time. */
 #define STRIDED_START()                                                               \

@@ -34,22 +34,35 @@ static clnn_status plan_make(const char *fn, clnn_softmax_mode mode,
     return CLNN_SUCCESS;
 }
 
+/* Contiguous rows on a device whose local memory is emulated (a CPU): one
+ * work-item per row, vectorized along it, with no barriers; a work-group's items
+ * run as a loop on one core there, so the group reductions cost more than the
+ * row. PoCL and rusticl take this kernel, oclgrind (dedicated local memory) the
+ * work-group one, so the suite covers both. */
+static int row_per_item(clnn_context_t ctx, const softmax_plan *plan)
+{
+    return plan->inner == 1 && !ctx->info.local_mem_is_real;
+}
+
 static clnn_status plan_kernel(clnn_context_t ctx, const softmax_plan *plan,
                                clnn_softmax_mode mode, const char *direction, cl_kernel *k)
 {
     char options[96], name[64];
     snprintf(options, sizeof options, "-DVEC=%u -DLOG=%d -DWG=%zu",
              ctx->vector_width, mode == CLNN_LOG_SOFTMAX, ctx->local_size);
-    snprintf(name, sizeof name, "softmax_%s_%s", plan->rows ? "rows" : "strided", direction);
+    const char *kind = row_per_item(ctx, plan) ? "row_each" : plan->rows ? "rows" : "strided";
+    snprintf(name, sizeof name, "softmax_%s_%s", kind, direction);
     return clnn_kernel_get(ctx, "softmax.cl", options, name, k);
 }
 
 static clnn_status plan_launch(clnn_context_t ctx, const softmax_plan *plan, cl_kernel k)
 {
-    /* rows: a work-group per row; strided: a work-item per VEC columns */
+    /* row_each: a work-item per row; rows: a work-group per row; strided: a
+     * work-item per VEC columns */
     size_t vec = ctx->vector_width;
-    size_t items = plan->rows ? (size_t)plan->outer * ctx->local_size
-                              : (size_t)plan->outer * (((size_t)plan->inner + vec - 1) / vec);
+    size_t items = row_per_item(ctx, plan) ? (size_t)plan->outer
+                   : plan->rows            ? (size_t)plan->outer * ctx->local_size
+                   : (size_t)plan->outer * (((size_t)plan->inner + vec - 1) / vec);
     return clnn_enqueue_1d(ctx, k, items);
 }
 
