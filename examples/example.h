@@ -13,6 +13,7 @@ typedef struct example_options {
     long train_samples;   /* 0: all */
     long batch;
     const char *data_dir; /* NULL: the Debian package's directory */
+    unsigned long seed;   /* 0: the model's default seed */
 } example_options;
 
 #define EXAMPLE_CHECK(expr)                                                             \
@@ -24,7 +25,7 @@ typedef struct example_options {
         }                                                                               \
     } while (0)
 
-/* --epochs N --train-samples N --batch N --data DIR */
+/* --epochs N --train-samples N --batch N --data DIR --seed N */
 static void example_parse(int argc, char **argv, example_options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -33,9 +34,10 @@ static void example_parse(int argc, char **argv, example_options *o)
         else if (!strcmp(argv[i], "--train-samples") && v) o->train_samples = atol(v);
         else if (!strcmp(argv[i], "--batch") && v) o->batch = atol(v);
         else if (!strcmp(argv[i], "--data") && v) o->data_dir = v;
+        else if (!strcmp(argv[i], "--seed") && v) o->seed = strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "usage: %s [--epochs N] [--train-samples N (0: all)] "
-                    "[--batch N] [--data DIR]\n", argv[0]);
+                    "[--batch N] [--data DIR] [--seed N]\n", argv[0]);
             exit(2);
         }
         i++;
@@ -53,6 +55,7 @@ static int example_run(clnn_model_t m, clnn_loss loss, const example_options *o)
     if (o->train_samples > 0 && o->train_samples < n) n = o->train_samples;
     printf("Fashion-MNIST: %ld training samples (of %zu), %zu test samples, batch %ld, "
            "%d epochs\n", n, train->count, test->count, o->batch, o->epochs);
+    if (o->seed) EXAMPLE_CHECK(clnn_model_set_seed(m, o->seed));
     clnn_optimizer_desc adam = clnn_optimizer_default(CLNN_OPTIMIZER_ADAM);
     EXAMPLE_CHECK(clnn_model_compile(m, loss, &adam, o->batch));
     EXAMPLE_CHECK(clnn_model_summary(m, stdout));

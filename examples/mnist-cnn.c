@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv)
 {
-    example_options o = {5, 0, 32, NULL};
+    example_options o = {5, 0, 32, NULL, 0};
     example_parse(argc, argv, &o);
     clnn_context_t ctx;
     clnn_model_t m;
