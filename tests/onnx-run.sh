@@ -52,6 +52,6 @@ grep -q "nonexistent.npy" "$tmp/log" || fail "no message names the missing .npy"
 # Bad usage exits 2, a model clnn cannot run exits 1 with the reason.
 "$run" > /dev/null 2>&1; [ $? -eq 2 ] || fail "no arguments: want exit 2"
 "$run" m.onnx --bench 0 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--bench 0: want exit 2"
-"$run" "$node/test_abs/model.onnx" > "$tmp/log" 2>&1; [ $? -eq 1 ] || fail "Abs: want exit 1"
-grep -q "CLNN_NOT_SUPPORTED.*'Abs'" "$tmp/log" || fail "Abs: no reason given"
+"$run" "$node/test_det_2d/model.onnx" > "$tmp/log" 2>&1; [ $? -eq 1 ] || fail "Det: want exit 1"
+grep -q "CLNN_NOT_SUPPORTED.*'Det'" "$tmp/log" || fail "Det: no reason given"
 echo "onnx-run: ok"

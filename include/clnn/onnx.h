@@ -10,16 +10,24 @@
  *   softmax      Softmax LogSoftmax (the pre-13 2-D coercion included)
  *   arithmetic   Add Sub Mul Div (numpy broadcasting) Gemm MatMul (batched,
  *                batch axes broadcast)
- *   spatial      Conv ConvTranspose MaxPool AveragePool GlobalAveragePool
- *                GlobalMaxPool, 1-D and 2-D (NCHW)
+ *   math         Exp Log Sqrt Abs Neg Reciprocal Erf Softsign Selu Pow Min
+ *                Max PRelu (broadcasting; Min and Max variadic)
+ *   logic        Equal Less LessOrEqual Greater GreaterOrEqual Not And Or Xor
+ *                Where Cast (float32, int32, int64; bool as int32 0 / 1)
+ *   spatial      Conv ConvTranspose MaxPool (with its Indices output)
+ *                AveragePool GlobalAveragePool GlobalMaxPool, 1-D and 2-D
+ *                (NCHW); pooling also 3-D
  *   norms        BatchNormalization (inference) LayerNormalization
  *   layout       Reshape Flatten Squeeze Unsqueeze Transpose Concat Split
- *                Identity Dropout (inference) Constant Shape
+ *                Identity Dropout (inference) Constant Shape Gather Slice
+ *                Pad (constant, reflect, edge) Expand Range ConstantOfShape
  *   reductions   ReduceMean ReduceSum ReduceMax ArgMax
  *   recurrent    RNN LSTM GRU (default activations, or Relu for RNN)
  * Tensors are float32; int64 (and int32) tensors are accepted where ONNX uses
  * them as indices or shapes (Reshape's shape, axes, split sizes, RNN
- * sequence_lens, ArgMax's output). Tensors with a 0 dimension are not supported.
+ * sequence_lens, ArgMax's output, Gather's indices), and by the math, logic
+ * and data-movement ops above. Scalars (rank 0) are accepted; tensors with a
+ * 0 dimension are not.
  *
  * Shapes are static per model: the first clnn_onnx_model_run fixes them. It
  * takes the graph inputs' shapes from that call, infers every tensor's shape

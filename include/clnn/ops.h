@@ -32,5 +32,7 @@
 #include <clnn/embedding.h>
 #include <clnn/attention.h>
 #include <clnn/mha.h>
+#include <clnn/data_ops.h>
+#include <clnn/math.h>
 
 #endif /* CLNN_OPS_H */

@@ -72,6 +72,8 @@ extern const onnx_op onnx_ops_shape[];
 extern const onnx_op onnx_ops_layout[];
 extern const onnx_op onnx_ops_reduce[];
 extern const onnx_op onnx_ops_rnn[];
+extern const onnx_op onnx_ops_math2[];
+extern const onnx_op onnx_ops_data[];   /* ops_data.c */
 
 /* attr.c: attribute access with defaults (ints also accept a single INTS). */
 const Onnx__AttributeProto *onnx_attr(const onnx_node *n, const char *name);

@@ -1,6 +1,8 @@
 /* Convolution, transposed convolution and pooling, 2-D (NCHW) and 1-D ([N, C, L],
- * run as 2-D with H = 1). */
+ * run as 2-D with H = 1); 3-D pooling is in ops_pool3d.c. */
 #include "src/onnx/onnx_internal.h"
+#include "src/onnx/pool3d.h"
+#include "src/ops/data_ops.h"
 
 #include <string.h>
 
@@ -217,10 +219,9 @@ static clnn_status run_convt(onnx_model *m, onnx_node *n)
 
 static clnn_status check_pool(onnx_model *m, onnx_node *n)
 {
-    if (n->n_out > 1 && n->out[1] >= 0)
-        return onnx_unsupported(n, "output 'Indices' is not supported");
-    if (onnx_attr_int(n, "storage_order", 0) != 0)
-        return onnx_unsupported(n, "attribute 'storage_order' = 1 is not supported");
+    int indices = n->n_out > 1 && n->out[1] >= 0;   /* MaxPool's Indices */
+    if (n->n_out > 2 || (indices && !strstr(n->proto->op_type, "Max")))
+        return onnx_node_fail(n, CLNN_BAD_FORMAT, "too many outputs");
     const int64_t *v;
     size_t c = onnx_attr_ints(n, "dilations", &v);
     for (size_t i = 0; strcmp(n->proto->op_type, "AveragePool") == 0 && i < c; i++)
@@ -241,6 +242,8 @@ static clnn_status plan_pool(onnx_model *m, onnx_node *n)
     if (!st)
         return s;
     const onnx_value *x = onnx_in(m, n, 0);
+    if (x->desc.rank == 5)
+        return onnx_plan_pool3d(m, n);
     st->mode = strstr(n->proto->op_type, "Max") ? CLNN_POOL_MAX
                : onnx_attr_int(n, "count_include_pad", 0) ? CLNN_POOL_AVERAGE_INCLUDE_PAD
                                                           : CLNN_POOL_AVERAGE_EXCLUDE_PAD;
@@ -254,19 +257,40 @@ static clnn_status plan_pool(onnx_model *m, onnx_node *n)
     }
     if ((s = read_window(n, x, NULL, &st->conv.window)) != CLNN_SUCCESS)
         return s;
-    return conv_end(m, n, clnn_pool2d_output_desc(st->mode, &st->conv.window, &st->x,
-                                                  &st->y));
+    s = conv_end(m, n, clnn_pool2d_output_desc(st->mode, &st->conv.window, &st->x, &st->y));
+    if (s == CLNN_SUCCESS && onnx_out(m, n, 1)) {
+        /* Indices: clnn's int32 plane-local ones in the workspace, then widened. */
+        clnn_tensor_desc i = unview(&st->y, x->desc.rank);
+        i.dtype = CLNN_INT64;
+        onnx_set_out(m, n, 1, &i);
+        n->workspace = clnn_desc_elements(&st->y) * sizeof(int32_t);
+    }
+    return s;
 }
 
 static clnn_status run_pool(onnx_model *m, onnx_node *n)
 {
     const conv_state *st = n->state;
+    if (onnx_in(m, n, 0)->desc.rank == 5)
+        return onnx_run_pool3d(m, n);
     cl_mem x = onnx_mem(m, onnx_in(m, n, 0)), y = onnx_mem(m, onnx_out(m, n, 0));
     if (is_global(n))
         return clnn_global_pool_forward(m->ctx, st->mode, &st->x, x, 0, &st->y, y, 0, NULL,
                                         NULL, 0);
-    return clnn_pool2d_forward(m->ctx, st->mode, &st->conv.window, &st->x, x, 0, &st->y, y,
-                               0, NULL, NULL, 0);
+    const onnx_value *indices = onnx_out(m, n, 1);
+    if (!indices)
+        return clnn_pool2d_forward(m->ctx, st->mode, &st->conv.window, &st->x, x, 0, &st->y,
+                                   y, 0, NULL, NULL, 0);
+    clnn_tensor_desc i32 = st->y;
+    i32.dtype = CLNN_INT32;
+    clnn_status s = clnn_pool2d_forward(m->ctx, st->mode, &st->conv.window, &st->x, x, 0,
+                                        &st->y, y, 0, &i32, onnx_workspace(m), 0);
+    if (s == CLNN_SUCCESS)
+        s = clnn_data_plane_indices(m->ctx, clnn_desc_elements(&i32),
+                                    st->y.dims[2] * st->y.dims[3], st->x.dims[2],
+                                    st->x.dims[3], (int)onnx_attr_int(n, "storage_order", 0),
+                                    onnx_workspace(m), onnx_mem(m, indices));
+    return s;
 }
 
 const onnx_op onnx_ops_conv[] = {

@@ -6,6 +6,8 @@
 static const onnx_op *const groups[] = {
     onnx_ops_unary, onnx_ops_math,   onnx_ops_conv, onnx_ops_norm,
     onnx_ops_shape, onnx_ops_layout, onnx_ops_reduce, onnx_ops_rnn,
+    onnx_ops_math2,
+    onnx_ops_data,
 };
 
 const onnx_op *onnx_find_op(const char *op_type)

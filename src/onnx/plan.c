@@ -165,6 +165,13 @@ static clnn_status allocate(onnx_model *m)
         s = clnn_tensor_desc_set(&d, CLNN_FLOAT32, 1, &elems);
         if (s == CLNN_SUCCESS)
             s = clnn_tensor_create(m->ctx, &d, &m->workspace);
+        /* Written from the host once too (zeros), for the reason create_buffer
+         * gives: one node's workspace output is the next pass's input. */
+        float *zeros = s == CLNN_SUCCESS ? calloc((size_t)elems, sizeof(float)) : NULL;
+        if (s == CLNN_SUCCESS)
+            s = zeros ? clnn_tensor_upload(m->workspace, zeros, (size_t)elems * 4)
+                      : clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "onnx: planning");
+        free(zeros);
         if (s != CLNN_SUCCESS)
             return s;
         m->workspace_size = (size_t)elems * 4;

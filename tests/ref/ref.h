@@ -200,4 +200,25 @@ typedef struct ref_encoder {
 } ref_encoder;
 void ref_encoder_forward(const ref_encoder *e, const double *x, double *y);
 
+/* ---- element-wise math (tests/ref/math.c) */
+/* The element of `in` that output element `index` (of shape `out`) reads under
+ * numpy broadcasting. */
+size_t ref_broadcast_source(const clnn_tensor_desc *in, const clnn_tensor_desc *out,
+                            size_t index);
+double ref_unary_math(clnn_unary_math_op op, double alpha, double beta, double x);
+double ref_math_binary(clnn_math_binary_op op, double a, double b);
+int ref_compare(clnn_compare_op op, double a, double b);
+int ref_logical(clnn_logical_op op, double a, double b);
+
+/* ---- data movement: slice, pad, expand, gather (tests/ref/data_ops.c) */
+/* The indices ONNX Slice reads on one axis (clamped as the spec says); returns
+ * their count (idx needs room for dim). */
+int64_t ref_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *idx);
+/* The x index a padded coordinate c reads (-1: the constant). */
+int64_t ref_pad_index(clnn_pad_mode mode, int64_t c, int64_t dim);
+/* y (counts[0] x ... row-major) = x at lists[0][i0], lists[1][i1], ...; a -1 in
+ * a list gives `value`. */
+void ref_take(int rank, const int64_t *x_dims, const int64_t *counts,
+              const int64_t *const *lists, double value, const double *x, double *y);
+
 #endif
