@@ -7,11 +7,13 @@ cd "$(dirname "$0")"
 # Build tools, OpenCL (ICD loader + PoCL), CLBlast, Check, zlib; rusticl and
 # oclgrind for the device matrix in CI; the Fashion-MNIST data set for the demo;
 # OpenBLAS as clnn-bench's GEMM reference; protobuf-c and onnx.proto for the ONNX
-# importer, and the ONNX backend node tests; pip for the sentence-encoder model.
+# importer, and the ONNX backend node tests; pip for the sentence-encoder model;
+# clang with libFuzzer for make fuzz-smoke.
 PACKAGES="build-essential pkg-config autoconf automake libtool autoconf-archive \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev check clinfo \
 zlib1g-dev mesa-opencl-icd oclgrind dataset-fashion-mnist libopenblas-dev \
-protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-pip"
+protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-pip \
+clang libclang-rt-14-dev"
 
 install_deps=yes
 for arg in "$@"; do

@@ -56,8 +56,11 @@ kernel void norm_forward(global const float *x, ulong xo, global const float *sc
     y += yo + row * len;
     scale += so;
     bias += bo;
-    /* sums of x - x[0] stay small when the row has a large common offset */
-    float mean = RMS ? 0.0f : x[0] + group_sum(acc, row_moment(x, len, x[0], 0), WG) / (float)len;
+    /* Sums of x - x[0] stay small when the row has a large common offset. x[0] is
+     * read before the first barrier: the barriers fence local memory only, so a
+     * later read could see y[0] already written when y aliases x (in place). */
+    float x0 = x[0];
+    float mean = RMS ? 0.0f : x0 + group_sum(acc, row_moment(x, len, x0, 0), WG) / (float)len;
     float var = group_sum(acc, row_moment(x, len, mean, 1), WG) / (float)len;
     float inv = rsqrt(var + epsilon);
     VEC_LOOP(c, len)

@@ -428,8 +428,9 @@ END_TEST
 
 START_TEST(auto_picks_by_shape)
 {
-    /* AUTO (attention.c): FUSED for short keys (Tk <= 128) and where the unfused
-     * T x T workspace would not fit the device; UNFUSED between. */
+    /* AUTO (attention.c): FUSED where the unfused T x T workspace would not fit
+     * the device, and for short keys (Tk <= 128) on devices with real local
+     * memory; UNFUSED otherwise (always on CPUs, with the tiled GEMM). */
     clnn_context_t ctx = harness_ctx();
     clnn_device_info info;
     harness_expect_ok(clnn_context_device(ctx, &info));
@@ -440,7 +441,7 @@ START_TEST(auto_picks_by_shape)
         size_t bytes, unfused = (size_t)(8 * 8 * 2 * 4) * (size_t)(T[i] * T[i]);
         harness_expect_ok(
             clnn_attention_workspace_size_for(ctx, NULL, &d, &d, &d, &bytes, &chosen));
-        int fused = T[i] <= 128 || unfused > info.max_alloc_bytes ||
+        int fused = (info.local_mem_is_real && T[i] <= 128) || unfused > info.max_alloc_bytes ||
                     unfused > info.global_mem_bytes / 4;
         ck_assert_int_eq(chosen, fused ? CLNN_ATTENTION_FUSED : CLNN_ATTENTION_UNFUSED);
         ck_assert_uint_eq(bytes, fused ? (size_t)(8 * 8 * 2 * 4) * (size_t)T[i] : unfused);

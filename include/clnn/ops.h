@@ -13,6 +13,7 @@
 #include <clnn/core.h>
 
 #include <clnn/gemm.h>
+#include <clnn/gemm_batched.h>
 #include <clnn/elementwise.h>
 #include <clnn/activation.h>
 #include <clnn/window.h>

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 clnn_status onnx_dtype_from_proto(int32_t data_type, clnn_dtype *dtype)
 {
@@ -13,13 +14,17 @@ clnn_status onnx_dtype_from_proto(int32_t data_type, clnn_dtype *dtype)
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: *dtype = CLNN_FLOAT32; return CLNN_SUCCESS;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: *dtype = CLNN_INT64; return CLNN_SUCCESS;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: *dtype = CLNN_INT32; return CLNN_SUCCESS;
+    /* clnn has no bool dtype: bool tensors are int32 0 / 1 (see onnx.h). */
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: *dtype = CLNN_INT32; return CLNN_SUCCESS;
     default: return CLNN_NOT_SUPPORTED;
     }
 }
 
-/* Reads `bytes` at `offset` of base_dir/location into dst. */
+/* Reads `bytes` at `offset` of base_dir/location into a new array, checking the
+ * file's size first so that a small model claiming a huge external tensor fails
+ * without a huge allocation. */
 static clnn_status read_external(const char *base_dir, const char *location,
-                                 long long offset, size_t bytes, void *dst)
+                                 long long offset, size_t bytes, void **dst)
 {
     if (!location || !location[0] || location[0] == '/' || strstr(location, ".."))
         return clnn_fail(CLNN_BAD_FORMAT,
@@ -31,16 +36,30 @@ static clnn_status read_external(const char *base_dir, const char *location,
     if (!f)
         return clnn_fail(CLNN_IO_ERROR, "onnx: cannot open external data '%s': %s", path,
                          strerror(errno));
-    int ok = fseek(f, (long)offset, SEEK_SET) == 0 && fread(dst, 1, bytes, f) == bytes;
+    /* A regular file holding the bytes: only then allocate them. */
+    struct stat st;
+    unsigned long long end = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)
+                                 ? (unsigned long long)st.st_size : 0;
+    int fits = (unsigned long long)offset <= end &&
+               bytes <= end - (unsigned long long)offset;
+    void *host = fits ? malloc(bytes) : NULL;
+    int ok = host && fseek(f, (long)offset, SEEK_SET) == 0 && fread(host, 1, bytes, f) == bytes;
     fclose(f);
-    return ok ? CLNN_SUCCESS
-              : clnn_fail(CLNN_BAD_FORMAT,
-                          "onnx: external data '%s' holds fewer than %lld + %zu bytes",
-                          path, offset, bytes);
+    if (!ok) {
+        free(host);
+        return fits && !host
+                   ? clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "onnx: external data '%s': %zu bytes",
+                               path, bytes)
+                   : clnn_fail(CLNN_BAD_FORMAT,
+                               "onnx: external data '%s' holds fewer than %lld + %zu bytes",
+                               path, offset, bytes);
+    }
+    *dst = host;
+    return CLNN_SUCCESS;
 }
 
 static clnn_status external_data(const Onnx__TensorProto *t, const char *base_dir,
-                                 size_t bytes, void *dst)
+                                 size_t bytes, void **dst)
 {
     const char *location = NULL;
     long long offset = 0, length = -1;
@@ -112,32 +131,47 @@ clnn_status onnx_tensor_to_host(const Onnx__TensorProto *t, const char *base_dir
     if (s != CLNN_SUCCESS)
         return clnn_fail(CLNN_BAD_FORMAT, "onnx: tensor '%s': bad shape", name);
     size_t bytes = count * clnn_dtype_size(dtype);
+    /* Raw and external bool data hold one byte per value; int32_data one int. */
+    int is_bool = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL;
+    size_t stored = is_bool ? count : bytes;
     int external = t->has_data_location &&
                    t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
     /* Check the inline sizes before allocating, so a huge claimed shape with
      * little data fails without a huge allocation. */
-    if (!external && t->has_raw_data ? t->raw_data.len != bytes
+    if (!external && t->has_raw_data ? t->raw_data.len != stored
                                      : (!external && typed_data(t, dtype, NULL, 0) != count))
         return clnn_fail(CLNN_BAD_FORMAT,
                          "onnx: tensor '%s': data holds %zu bytes / %zu values, its "
                          "shape needs %zu values", name,
                          t->has_raw_data ? t->raw_data.len : 0,
                          typed_data(t, dtype, NULL, 0), count);
-    void *host = malloc(bytes);
-    if (!host)
-        return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "onnx: tensor '%s': %zu bytes", name,
-                         bytes);
+    void *host = NULL;
     if (external) {
-        s = external_data(t, base_dir, bytes, host);
-        if (s != CLNN_SUCCESS) {
-            free(host);
+        s = external_data(t, base_dir, stored, &host);
+        if (s != CLNN_SUCCESS)
             return s;
+        void *wide = stored == bytes ? host : realloc(host, bytes);
+        if (!wide) {
+            free(host);
+            return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "onnx: tensor '%s': %zu bytes", name,
+                             bytes);
         }
-    } else if (t->has_raw_data) {
-        memcpy(host, t->raw_data.data, bytes);   /* little-endian, as on the host */
+        host = wide;
     } else {
-        typed_data(t, dtype, host, count);
+        host = malloc(bytes);
+        if (!host)
+            return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "onnx: tensor '%s': %zu bytes", name,
+                             bytes);
+        if (t->has_raw_data) {
+            memcpy(host, t->raw_data.data, stored);   /* little-endian, as on the host */
+        } else {
+            typed_data(t, dtype, host, count);
+            stored = bytes;
+        }
     }
+    if (stored != bytes)   /* widen bool bytes to int32 0 / 1, last first */
+        for (size_t i = count; i-- > 0;)
+            ((int32_t *)host)[i] = ((const uint8_t *)host)[i] != 0;
     *data = host;
     return CLNN_SUCCESS;
 }

@@ -5,11 +5,13 @@
 #include "attention_flash.h"
 
 #include "../core/check.h"
+#include "../core/gemm_batched.h"
 #include "../core/program.h"
 
 #include <clnn/attention.h>
 #include <clnn/dropout.h>
 #include <clnn/gemm.h>
+#include <clnn/gemm_batched.h>
 #include <clnn/softmax.h>
 
 #include <math.h>
@@ -83,22 +85,26 @@ clnn_status clnn_attention_workspace_size(const clnn_tensor_desc *q_desc,
     return st;
 }
 
-/* AUTO's rule. Measured with PoCL on a 2-core Xeon (AVX-512), D 64, N 8, H 8
- * (N 1 at T 4096), medians of 3 alternating runs on a shared machine (+-20%),
- * fused vs unfused, ms:
- *   forward    T 64: 5.7 vs 9.2; T 128: 16-20 vs 38-41; T 256: 80 vs 81-89;
- *              T 512: 284-327 vs 317-519; T 1024: 658 vs 607-629; T 4096: 1317 vs 1215
- *   fwd + bwd  T 64: 38.6 vs 29.7; T 128: 126 vs 112; T 256: 175 vs 85
- * The fused forward wins on short keys (one pass, no GEMM and softmax launches)
- * and is within 10% beyond; its backward computes P twice (dQ pass, dK/dV pass)
- * and is 2x slower from T 256. So FUSED for Tk <= 128, and wherever the unfused
- * T x T workspace would not fit: over the device's largest buffer or a quarter
- * of its memory. Not measured on GPUs. */
+/* AUTO's rule. Where the unfused T x T workspace would not fit (over the
+ * device's largest buffer or a quarter of its memory): FUSED. Otherwise:
+ * - Devices with emulated local memory (CPUs), where the unfused GEMMs run
+ *   clnn_gemm_strided_batched_tiled: UNFUSED. PoCL, 2-core Xeon (AVX-512),
+ *   N 8, H 8, D 64, medians of 7 alternating runs under heavy load (load
+ *   average ~16, so absolute times are 5-10x a quiet machine's), unfused vs
+ *   fused, ms: forward T 64: 7.6-9.1 vs 20-25; T 128: 21-34 vs 82-100;
+ *   T 256: 89-108 vs 349-375; fwd + bwd T 64: 13-16 vs 101-105; T 128: 54-78
+ *   vs 351-424; T 256: 263-307 vs 1445-1466.
+ * - Other devices (GPUs, not measured): FUSED for short keys (Tk <= 128),
+ *   where one pass saves the GEMM and softmax launches, as before the CPU
+ *   kernel existed (its PoCL measurements then: forward T 64 5.7 vs 9.2 ms,
+ *   T 128 16-20 vs 38-41). */
 static int auto_prefers_fused(clnn_context_t ctx, const attn_shape *s)
 {
     double unfused = (double)s->scores * 2.0 * sizeof(float);
-    return s->Tk <= 128 || unfused > (double)ctx->info.max_alloc_bytes ||
-           unfused > (double)ctx->info.global_mem_bytes / 4.0;
+    if (unfused > (double)ctx->info.max_alloc_bytes ||
+        unfused > (double)ctx->info.global_mem_bytes / 4.0)
+        return 1;
+    return ctx->info.local_mem_is_real && s->Tk <= 128;
 }
 
 static clnn_status algo_from_env(const char *fn, clnn_attention_algo *algo)
@@ -291,8 +297,15 @@ static clnn_status heads_gemm(clnn_context_t ctx, const attn_shape *s, clnn_tran
                               cl_mem a, size_t ao, size_t lda, size_t sa, cl_mem b, size_t bo,
                               size_t ldb, size_t sb, cl_mem c, size_t co, size_t ldc, size_t sc)
 {
+    size_t batch = s->N * s->H;
+    /* CPUs: clnn's register-tiled kernel, 2.3-3.2x CLBlast's speed on these
+     * GEMMs under PoCL (QK^T 256x256x64 x 64 heads: 41 vs 112 ms, P V: 26 vs
+     * 75 ms, dS^T Q: 32 vs 50 ms, medians under heavy load); GPUs: CLBlast. */
+    if (clnn_gemm_tiled_preferred(ctx, m, n, batch))
+        return clnn_gemm_strided_batched_tiled(ctx, ta, tb, m, n, k, alpha, a, ao, lda, sa, b, bo,
+                                               ldb, sb, 0.0f, c, co, ldc, sc, batch);
     return clnn_gemm_strided_batched(ctx, ta, tb, m, n, k, alpha, a, ao, lda, sa, b, bo, ldb, sb,
-                                     0.0f, c, co, ldc, sc, s->N * s->H);
+                                     0.0f, c, co, ldc, sc, batch);
 }
 
 /* The masks of a call, checked, with Q, K, V into `in`. */
