@@ -1,12 +1,15 @@
-/* Fused recurrent cells (include/clnn/rnn.h), one work-item per (batch n, unit j).
+/* Fused recurrent cells (include/clnn/rnn.h), one work-item per (batch n, unit j);
+ * on CPUs the forward fuses the recurrent product too (rnn_fused_step).
  * Build options: -DCELL=0/1/2 (simple RNN, LSTM, GRU), -DG (gates), -DLBR (GRU
- * linear_before_reset), -DACT (simple RNN activation, common.clh).
+ * linear_before_reset), -DACT (simple RNN activation, common.clh); the fused
+ * kernels exist with -DNB (entries per work-item) and -DCVW (units per one).
  *
  * Buffers (offsets in elements):
  *   rows (t, n) of xw, the reserve and the gate gradients sit at row
  *        t * x_ts + n * x_ns: x's own order, time-major (N, 1) or batch-major (1, T)
  *   xw   projected inputs X W^T, row r at r * xw_ld
- *   hr   [N, G*H] recurrent GEMM result of this step
+ *   hr   [N, G*H] recurrent GEMM result of this step (fused: the product)
+ *   rt   [H, G*H] R transposed; ping [2, N, H] h_{t-1} / h_t (fused kernels)
  *   rs   reserve record per (t, n), S floats: gates (activated) [G*H], h_{t-1} [H],
  *        then LSTM c_t, c_{t-1}; GRU lbr=1 Rh h + Rbh, lbr=0 r.h_{t-1}
  * Step s of a direction handles time t = s (reverse: len - 1 - s) of each entry;
@@ -27,7 +30,6 @@
 #endif
 
 inline float sigm(float x) { return 1.0f / (1.0f + exp(-x)); }
-inline float clipv(float x, float clip) { return clip > 0.0f ? clamp(x, -clip, clip) : x; }
 /* 1 where a sigmoid / tanh output is strictly inside the clip bounds' images. */
 inline float keep_s(float a, float clip)
 {
@@ -38,12 +40,32 @@ inline float keep_t(float a, float clip)
     return clip <= 0.0f || fabs(a) < tanh(clip) ? 1.0f : 0.0f;
 }
 
+/* CT: the CVW consecutive units one forward work-item owns (-DCVW; 1 for the
+ * per-element kernels, else built with VEC == CVW so common.clh's vector
+ * activations match). */
+#ifndef CVW
+#define CVW 1
+#endif
+#if CVW == 1
+#define CT float
+#define CLD(p) (*(p))
+#define CST(v, p) (*(p) = (v))
+#define CACT act_forward
+#else
+#define CT VFLOAT
+#define CLD(p) VLOAD(0, (p))
+#define CST(v, p) VSTORE((v), 0, (p))
+#define CACT act_forward_v
+#endif
+inline CT vsigm(CT x) { return (CT)(1.0f) / ((CT)(1.0f) + exp(-x)); }
+inline CT vclip(CT x, float clip) { return clip > 0.0f ? clamp(x, -clip, clip) : x; }
+
 /* Gate g's pre-activation: projected input + recurrent part + both biases. */
-inline float gate_pre(global const float *xwr, global const float *hrr, global const float *b,
-                      int has_b, int H, int g, int j)
+inline CT gate_pre(global const float *xwr, global const float *hrr, global const float *b,
+                   int has_b, int H, int g, int j)
 {
-    float v = xwr[g * H + j] + hrr[g * H + j];
-    return has_b ? v + b[g * H + j] + b[GH + g * H + j] : v;
+    CT v = CLD(xwr + g * H + j) + CLD(hrr + g * H + j);
+    return has_b ? v + CLD(b + g * H + j) + CLD(b + GH + g * H + j) : v;
 }
 
 #define FWD_ARGS                                                                        \
@@ -54,7 +76,8 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
         global float *hs, ulong hs_off, ulong hs_ns, global float *cs, ulong cs_off,    \
         ulong cs_ns, global float *y, ulong y_off, ulong y_tstride, ulong y_ns,         \
         int has_y, global float *rs, ulong rs_off, int has_rs, float clip,              \
-        global float *tmp, ulong tmp_off
+        global float *tmp, ulong tmp_off, global const float *rt, ulong rt_off,         \
+        global float *ping, ulong ping_off
 
 /* Shared by the forward and backward step kernels: the work-item's entry n and
  * unit j, its sequence length, and the time t and row of step s; an entry past its
@@ -72,8 +95,94 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
     int t = reverse ? len - 1 - s : s;                                                  \
     ulong row = (ulong)t * x_ts + n * x_ns
 
-/* Common prologue: n, j, the entry's length and time; pads and returns when the
- * entry is past its end. */
+/* Entry n past its end at step s: zeros in y and the records at time s, and in
+ * tmp (the product input of GRU lbr=0's second half). */
+inline void fwd_pad(int s, int n, int j, int H, ulong x_ts, ulong x_ns, global float *y,
+                    ulong y_off, ulong y_tstride, ulong y_ns, int has_y, global float *rs,
+                    ulong rs_off, int has_rs, global float *tmp)
+{
+    if (has_y) CST((CT)(0.0f), y + y_off + s * y_tstride + n * y_ns + j);
+    global float *rec = rs + rs_off + ((ulong)s * x_ts + n * x_ns) * S;
+    if (has_rs)
+        for (int q = 0; q < S / H; q++) CST((CT)(0.0f), rec + q * H + j);
+    CST((CT)(0.0f), tmp + n * H + j);
+}
+#define FWD_PAD_ARGS s, n, j, H, x_ts, x_ns, y, y_off, y_tstride, y_ns, has_y, rs, rs_off, has_rs, tmp
+
+/* GRU lbr=0's first half for units j..: z and r over their recurrent parts in hrr
+ * (kept there for the second half), r.h_{t-1} into tmp_el. */
+inline void gru_reset(global const float *xwr, global float *hrr, global const float *b,
+                      int has_b, int H, int j, CT hp, global float *tmp_el, float clip)
+{
+    CT z = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip));
+    CT r = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 1, j), clip));
+    CST(z, hrr + j);
+    CST(r, hrr + H + j);
+    CST(r * hp, tmp_el);
+}
+
+/* The cell at units j.. of one (t, n) row: xwr its projected input, hrr its
+ * recurrent products (GRU lbr=0: z, r and Rh (r.h_{t-1})), c_el its running cell
+ * state (LSTM, updated in place), rec its reserve record. Returns h_t. */
+inline CT cell_forward(global const float *xwr, global const float *hrr,
+                       global const float *b, int has_b, global const float *p, int has_p,
+                       int H, int j, CT hp, global float *c_el, global float *rec, int has_rs,
+                       float clip)
+{
+    CT h;
+#if CELL == CELL_LSTM
+    CT cp = CLD(c_el);
+    CT pi = (CT)(0.0f), po = (CT)(0.0f), pf = (CT)(0.0f);
+    if (has_p) {
+        pi = CLD(p + j);
+        po = CLD(p + H + j);
+        pf = CLD(p + 2 * H + j);
+    }
+    CT i = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 0, j) + pi * cp, clip));
+    CT f = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 2, j) + pf * cp, clip));
+    CT g = tanh(vclip(gate_pre(xwr, hrr, b, has_b, H, 3, j), clip));
+    CT c = f * cp + i * g;
+    CT o = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 1, j) + po * c, clip));
+    h = o * tanh(c);
+    CST(c, c_el);
+    if (has_rs) {
+        CST(i, rec + j);
+        CST(o, rec + H + j);
+        CST(f, rec + 2 * H + j);
+        CST(g, rec + 3 * H + j);
+        CST(c, rec + 5 * H + j);
+        CST(cp, rec + 6 * H + j);
+    }
+#elif CELL == CELL_GRU
+#if LBR
+    CT z = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip));
+    CT r = vsigm(vclip(gate_pre(xwr, hrr, b, has_b, H, 1, j), clip));
+    CT rh = CLD(hrr + 2 * H + j) + (has_b ? CLD(b + GH + 2 * H + j) : (CT)(0.0f));
+    CT hh = tanh(vclip(CLD(xwr + 2 * H + j) + (has_b ? CLD(b + 2 * H + j) : (CT)(0.0f)) +
+                           r * rh,
+                       clip));
+#else
+    CT z = CLD(hrr + j), r = CLD(hrr + H + j), rh = r * hp; /* as gru_reset's tmp */
+    CT hh = tanh(vclip(gate_pre(xwr, hrr, b, has_b, H, 2, j), clip));
+#endif
+    h = ((CT)(1.0f) - z) * hh + z * hp;
+    if (has_rs) {
+        CST(z, rec + j);
+        CST(r, rec + H + j);
+        CST(hh, rec + 2 * H + j);
+        CST(rh, rec + 4 * H + j);
+    }
+#else
+    h = CACT(vclip(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip), 0.0f, 0.0f);
+    if (has_rs) CST(h, rec + j);
+#endif
+    if (has_rs) CST(hp, rec + GH + j);
+    return h;
+}
+
+/* ---- per-element kernels, after a recurrent GEMM into hr (one work-item per
+ * (n, j); built with CVW 1) */
+
 #define FWD_OFFSETS                                                                     \
     do {                                                                                \
         hr += hr_off;                                                                   \
@@ -82,32 +191,19 @@ inline float gate_pre(global const float *xwr, global const float *hrr, global c
 #define FWD_PROLOGUE(PAD)                                                               \
     STEP_PROLOGUE(FWD_OFFSETS, PAD);                                                    \
     global const float *xwr = xw + xw_off + row * xw_ld;                                \
-    global float *hrr = hr + n * GH;                                                       \
-    global float *rec = rs + rs_off + row * S;                                          \
+    global float *hrr = hr + n * GH;                                                    \
     b += b_off;                                                                         \
     p += p_off;                                                                         \
     float hp = hs[hs_off + n * hs_ns + j]
 
-#define FWD_PAD                                                                         \
-    do {                                                                                \
-        if (has_y) y[y_off + s * y_tstride + n * y_ns + j] = 0.0f;                      \
-        if (has_rs)                                                                     \
-            for (int q = 0; q < S / H; q++)                                             \
-                rs[rs_off + ((ulong)s * x_ts + n * x_ns) * S + q * H + j] = 0.0f;       \
-        tmp[idx] = 0.0f;                                                                \
-    } while (0)
-
+#if CVW == 1
 #if CELL == CELL_GRU && LBR == 0
 /* GRU, linear_before_reset 0, first half of a step: z and r (kept in hr for the
  * second half) and r.h_{t-1} in tmp for the second recurrent GEMM. */
 kernel void gru_reset_step(FWD_ARGS)
 {
-    FWD_PROLOGUE(FWD_PAD);
-    float z = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip));
-    float r = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 1, j), clip));
-    hrr[j] = z;
-    hrr[H + j] = r;
-    tmp[idx] = r * hp;
+    FWD_PROLOGUE(fwd_pad(FWD_PAD_ARGS));
+    gru_reset(xwr, hrr, b, has_b, H, j, hp, tmp + idx, clip);
 }
 #endif
 
@@ -116,57 +212,119 @@ kernel void rnn_forward_step(FWD_ARGS)
 #if CELL == CELL_GRU && LBR == 0
     FWD_PROLOGUE(return); /* gru_reset_step padded */
 #else
-    FWD_PROLOGUE(FWD_PAD);
+    FWD_PROLOGUE(fwd_pad(FWD_PAD_ARGS));
 #endif
-    float h;
-#if CELL == CELL_LSTM
-    float cp = cs[cs_off + n * cs_ns + j];
-    float pi = 0.0f, po = 0.0f, pf = 0.0f;
-    if (has_p) {
-        pi = p[j];
-        po = p[H + j];
-        pf = p[2 * H + j];
-    }
-    float i = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 0, j) + pi * cp, clip));
-    float f = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 2, j) + pf * cp, clip));
-    float g = tanh(clipv(gate_pre(xwr, hrr, b, has_b, H, 3, j), clip));
-    float c = f * cp + i * g;
-    float o = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 1, j) + po * c, clip));
-    h = o * tanh(c);
-    cs[cs_off + n * cs_ns + j] = c;
-    if (has_rs) {
-        rec[j] = i;
-        rec[H + j] = o;
-        rec[2 * H + j] = f;
-        rec[3 * H + j] = g;
-        rec[5 * H + j] = c;
-        rec[6 * H + j] = cp;
-    }
-#elif CELL == CELL_GRU
-#if LBR
-    float z = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip));
-    float r = sigm(clipv(gate_pre(xwr, hrr, b, has_b, H, 1, j), clip));
-    float rh = hrr[2 * H + j] + (has_b ? b[GH + 2 * H + j] : 0.0f);
-    float hh = tanh(clipv(xwr[2 * H + j] + (has_b ? b[2 * H + j] : 0.0f) + r * rh, clip));
-#else
-    float z = hrr[j], r = hrr[H + j], rh = tmp[idx];
-    float hh = tanh(clipv(gate_pre(xwr, hrr, b, has_b, H, 2, j), clip));
-#endif
-    h = (1.0f - z) * hh + z * hp;
-    if (has_rs) {
-        rec[j] = z;
-        rec[H + j] = r;
-        rec[2 * H + j] = hh;
-        rec[4 * H + j] = rh;
-    }
-#else
-    h = act_forward(clipv(gate_pre(xwr, hrr, b, has_b, H, 0, j), clip), 0.0f, 0.0f);
-    if (has_rs) rec[j] = h;
-#endif
-    if (has_rs) rec[GH + j] = hp;
+    float h = cell_forward(xwr, hrr, b, has_b, p, has_p, H, j, hp, cs + cs_off + n * cs_ns + j,
+                           rs + rs_off + row * S, has_rs, clip);
     hs[hs_off + n * hs_ns + j] = h;
     if (has_y) y[y_off + t * y_tstride + n * y_ns + j] = h;
 }
+#endif
+
+/* ---- fused kernels (devices whose local memory is emulated: CPUs): the
+ * recurrent product and the cell in one launch per step. A work-item owns CVW
+ * consecutive units (CVW divides H) of NB batch entries, for all gates: it
+ * reads h_{t-1} values as broadcasts and rt, R transposed to [H, G*H], as
+ * vectors, so the products stay in registers. h_{t-1} comes from a ping-pong
+ * pair [2, N, H] (ping: step s reads half s & 1, writes the other), since other
+ * work-items still read it; the running state hs is written as well. */
+#ifdef NB
+
+/* Gates g0 .. g0+GP of the NB entries from n0: acc[q][g] = a[n0+q] . rt columns. */
+#define FUSED_PRODUCT(a, g0, GP)                                                        \
+    CT acc[NB][G];                                                                      \
+    int rows[NB];                                                                       \
+    for (int q = 0; q < NB; q++) {                                                      \
+        rows[q] = min(n0 + q, N - 1) * H; /* rows past N compute, never store */       \
+        for (int g = 0; g < GP; g++) acc[q][g] = (CT)(0.0f);                            \
+    }                                                                                   \
+    for (int k = 0; k < H; k++) {                                                       \
+        global const float *rk = rt + rt_off + (ulong)k * GH + (g0) * H + j;            \
+        CT rv[G];                                                                       \
+        for (int g = 0; g < GP; g++) rv[g] = CLD(rk + g * H);                           \
+        for (int q = 0; q < NB; q++) {                                                  \
+            CT hv = (CT)((a)[rows[q] + k]);                                             \
+            for (int g = 0; g < GP; g++) acc[q][g] = mad(hv, rv[g], acc[q][g]);         \
+        }                                                                               \
+    }                                                                                   \
+    for (int q = 0; q < NB && n0 + q < N; q++)                                          \
+        for (int g = 0; g < GP; g++) CST(acc[q][g], hr + (n0 + q) * GH + ((g0) + g) * H + j)
+
+/* The work-item's tile, its halves of ping, and per entry n its length, time
+ * t and row (BODY runs for live entries, PAD for those past their end). */
+#define FUSED_TILE                                                                      \
+    int units = H / CVW, idx = get_global_id(0);                                        \
+    if (idx >= units * ((N + NB - 1) / NB)) return;                                     \
+    int nb = idx / units, j = (idx - nb * units) * CVW, n0 = nb * NB;                   \
+    hr += hr_off;                                                                       \
+    tmp += tmp_off;                                                                     \
+    b += b_off;                                                                         \
+    p += p_off;                                                                         \
+    global float *hin = ping + ping_off + (ulong)(s & 1) * N * H;                       \
+    global float *hout = ping + ping_off + (ulong)((s + 1) & 1) * N * H
+#define FUSED_ENTRIES(PAD, BODY)                                                        \
+    for (int n = n0; n < n0 + NB && n < N; n++) {                                       \
+        int len = has_lens ? lens[lens_off + n] : T;                                    \
+        CT hp = CLD(hin + n * H + j);                                                   \
+        if (s >= len) {                                                                 \
+            PAD;                                                                        \
+            continue;                                                                   \
+        }                                                                               \
+        int t = reverse ? len - 1 - s : s;                                              \
+        ulong row = (ulong)t * x_ts + n * x_ns;                                         \
+        global const float *xwr = xw + xw_off + row * xw_ld;                            \
+        BODY;                                                                           \
+    }
+
+#if CELL == CELL_GRU && LBR == 0
+/* First half: z and r (products with Rz, Rr), and r.h_{t-1} into tmp. */
+kernel void gru_fused_reset(FWD_ARGS)
+{
+    FUSED_TILE;
+    FUSED_PRODUCT(hin, 0, 2);
+    FUSED_ENTRIES(fwd_pad(FWD_PAD_ARGS),
+                  gru_reset(xwr, hr + n * GH, b, has_b, H, j, hp, tmp + n * H + j, clip));
+}
+#define FUSED_A tmp /* second half: Rh (r.h_{t-1}) */
+#define FUSED_G0 2
+#define FUSED_GP 1
+#define FUSED_PAD CST(hp, hout + n * H + j) /* gru_fused_reset padded */
+#else
+#define FUSED_A hin
+#define FUSED_G0 0
+#define FUSED_GP G
+#define FUSED_PAD                                                                       \
+    do {                                                                                \
+        CST(hp, hout + n * H + j);                                                      \
+        fwd_pad(FWD_PAD_ARGS);                                                          \
+    } while (0)
+#endif
+
+kernel void rnn_fused_step(FWD_ARGS)
+{
+    FUSED_TILE;
+    FUSED_PRODUCT(FUSED_A, FUSED_G0, FUSED_GP);
+    FUSED_ENTRIES(FUSED_PAD, {
+        CT h = cell_forward(xwr, hr + n * GH, b, has_b, p, has_p, H, j, hp,
+                            cs + cs_off + n * cs_ns + j, rs + rs_off + row * S, has_rs, clip);
+        CST(h, hs + hs_off + n * hs_ns + j);
+        CST(h, hout + n * H + j);
+        if (has_y) CST(h, y + y_off + t * y_tstride + n * y_ns + j);
+    });
+}
+
+/* rt [D, H, G*H] = r [D, G*H, H] transposed per direction. */
+kernel void rnn_transpose_r(global const float *r, ulong r_off, global float *rt,
+                            ulong rt_off, int D, int H)
+{
+    int idx = get_global_id(0);
+    if (idx >= D * GH * H) return;
+    int d = idx / (GH * H), rem = idx - d * GH * H;
+    int k = rem / GH, col = rem - k * GH; /* rt element (k, col) reads r (col, k) */
+    rt[rt_off + idx] = r[r_off + (ulong)d * GH * H + (ulong)col * H + k];
+}
+#endif
+
 
 /* ------------------------------------------------------------------ backward */
 

@@ -7,6 +7,7 @@
 #include "ref/ref.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static sizes sizes_of(const cfg *c)
 typedef struct problem {
     cfg c;
     sizes s;
-    int32_t lens[8];
+    int32_t lens[64];
 } problem;
 
 static ref_rnn ref_of(const problem *pr)
@@ -95,7 +96,7 @@ static void run_case(const cfg *c, int backward, uint32_t seed)
     harness_random(in, s->x, seed + 1, -1.5f, 1.5f);
     int64_t T = (int64_t)c->T, N = (int64_t)c->N, I = (int64_t)c->I, H = (int64_t)c->H;
     int64_t D = (int64_t)s->D, GH = (int64_t)(s->G * c->H);
-    dev_tensor v[16];
+    dev_tensor v[20];
     float *p = in;
     clnn_rnn_tensor *x = operand(&v[0], p, s->x, 3, 3, (int64_t[]){T, N, I});
     clnn_rnn_tensor *w = operand(&v[1], p += s->x, s->w, 1, 3, (int64_t[]){D, GH, I});
@@ -106,10 +107,6 @@ static void run_case(const cfg *c, int backward, uint32_t seed)
     int64_t st3[3] = {D, N, H};
     clnn_rnn_tensor *h0 = operand(&v[5], p += s->p, s->h0, 1, 3, st3);
     clnn_rnn_tensor *c0 = s->c0 ? operand(&v[6], p + s->h0, s->c0, 0, 3, st3) : NULL;
-    clnn_rnn_tensor *y = operand(&v[7], NULL, s->y, 5, 4, (int64_t[]){T, D, N, H});
-    clnn_rnn_tensor *yh = operand(&v[8], NULL, s->yh, 0, 3, st3);
-    clnn_rnn_tensor *yc = s->yc ? operand(&v[9], NULL, s->yc, 2, 3, st3) : NULL;
-
     clnn_context_t ctx = harness_ctx();
     clnn_rnn_desc rd = desc_of(c);
     size_t ws_bytes, rs_bytes;
@@ -117,20 +114,37 @@ static void run_case(const cfg *c, int backward, uint32_t seed)
     harness_expect_ok(clnn_rnn_reserve_size(ctx, &rd, x->desc, &rs_bytes));
     cl_mem ws = scratch(ws_bytes), rs = scratch(rs_bytes);
     const int32_t *lens = c->lens ? pr.lens : NULL;
-    harness_expect_ok(clnn_rnn_forward(ctx, &rd, 0, lens, x, w, r, b, pp, h0, c0, y, yh, yc,
-                                       ws, ws_bytes, NULL, 0));
-    float *y_inf = download(y, s->y);
-    harness_expect_ok(clnn_rnn_forward(ctx, &rd, 1, lens, x, w, r, b, pp, h0, c0, y, yh, yc,
-                                       ws, ws_bytes, rs, rs_bytes));
     double *want = harness_alloc(s->out * sizeof *want);
     reference(gradcheck_to_double(in, s->in), want, &pr);
-    /* fp32 sums of I + H products per step, compounded over T steps: 1e-4 relative
-     * with 2e-5 absolute for values near 0. */
-    harness_expect_close(download(y, s->y), want, s->y, 1e-4, 2e-5, "y");
-    harness_expect_close(y_inf, want, s->y, 1e-4, 2e-5, "y (inference)");
-    harness_expect_close(download(yh, s->yh), want + s->y, s->yh, 1e-4, 2e-5, "y_h");
-    if (yc) harness_expect_close(download(yc, s->yc), want + s->y + s->yh, s->yc, 1e-4, 2e-5,
-                                 "y_c");
+    /* Both forward paths (recurrent GEMMs, then the fused kernels), each into
+     * fresh NaN-filled outputs; the backward below reads the fused pass's reserve. */
+    clnn_rnn_tensor *y = NULL, *yh = NULL, *yc = NULL;
+    for (int fused = 0; fused < 2; fused++) {
+        int was = rnn_use_fused(fused);
+        y = operand(&v[7 + 3 * fused], NULL, s->y, 5, 4, (int64_t[]){T, D, N, H});
+        yh = operand(&v[8 + 3 * fused], NULL, s->yh, 0, 3, st3);
+        yc = s->yc ? operand(&v[9 + 3 * fused], NULL, s->yc, 2, 3, st3) : NULL;
+        harness_expect_ok(clnn_rnn_forward(ctx, &rd, 0, lens, x, w, r, b, pp, h0, c0, y, yh,
+                                           yc, ws, ws_bytes, NULL, 0));
+        float *y_inf = download(y, s->y);
+        harness_expect_ok(clnn_rnn_forward(ctx, &rd, 1, lens, x, w, r, b, pp, h0, c0, y, yh,
+                                           yc, ws, ws_bytes, rs, rs_bytes));
+        rnn_use_fused(was);
+        /* fp32 sums of I + H products per step, compounded over T steps: 1e-4
+         * relative with 2e-5 absolute for values near 0. */
+        const char *path = fused ? "fused" : "gemm";
+        char what[4][32];
+        snprintf(what[0], sizeof what[0], "y (%s)", path);
+        snprintf(what[1], sizeof what[1], "y inference (%s)", path);
+        snprintf(what[2], sizeof what[2], "y_h (%s)", path);
+        snprintf(what[3], sizeof what[3], "y_c (%s)", path);
+        harness_expect_close(download(y, s->y), want, s->y, 1e-4, 2e-5, what[0]);
+        harness_expect_close(y_inf, want, s->y, 1e-4, 2e-5, what[1]);
+        harness_expect_close(download(yh, s->yh), want + s->y, s->yh, 1e-4, 2e-5, what[2]);
+        if (yc)
+            harness_expect_close(download(yc, s->yc), want + s->y + s->yh, s->yc, 1e-4, 2e-5,
+                                 what[3]);
+    }
     if (!backward) return;
 
     float *dout = harness_alloc(s->out * sizeof *dout);
@@ -138,9 +152,9 @@ static void run_case(const cfg *c, int backward, uint32_t seed)
     double *grad = harness_alloc(s->in * sizeof *grad);
     gradcheck_numeric(reference, &pr, gradcheck_to_double(in, s->in), s->in,
                       gradcheck_to_double(dout, s->out), s->out, 1e-5, grad);
-    clnn_rnn_tensor *dy = operand(&v[10], dout, s->y, 1, 4, (int64_t[]){T, D, N, H});
-    clnn_rnn_tensor *dyh = operand(&v[11], dout + s->y, s->yh, 0, 3, st3);
-    clnn_rnn_tensor *dyc = s->yc ? operand(&v[12], dout + s->y + s->yh, s->yc, 3, 3, st3) : NULL;
+    clnn_rnn_tensor *dy = operand(&v[13], dout, s->y, 1, 4, (int64_t[]){T, D, N, H});
+    clnn_rnn_tensor *dyh = operand(&v[14], dout + s->y, s->yh, 0, 3, st3);
+    clnn_rnn_tensor *dyc = s->yc ? operand(&v[15], dout + s->y + s->yh, s->yc, 3, 3, st3) : NULL;
     dev_tensor g[7];
     clnn_rnn_tensor *dx = operand(&g[0], NULL, s->x, 2, 3, (int64_t[]){T, N, I});
     clnn_rnn_tensor *dw = operand(&g[1], NULL, s->w, 0, 3, (int64_t[]){D, GH, I});
@@ -208,6 +222,22 @@ START_TEST(forward_medium)
     cfg c = {modes[_i], 0, 1, BI, 20, 4, 16, 32, 0, 1, 1};
     if (small_mode) c = (cfg){modes[_i], 0, 1, BI, 6, 2, 4, 8, 0, 1, 1};
     run_case(&c, 0, 5);
+}
+END_TEST
+
+START_TEST(forward_odd_tiles)
+{
+    /* Hidden sizes that exercise every fused tile width (H 48: 16 units per
+     * work-item, 24: 8, 20: 4, 2: 2, 1 / 7 / 93: 1) and batches that leave a
+     * partial tile of entries (33, small mode 9) or one entry. */
+    size_t big = small_mode ? 9 : 33;
+    const cfg cases[] = {
+        {LSTM, 0, 0, FWD, 3, big, 5, 48, 0, 1, 1}, {GRU, 0, 0, BI, 2, big, 3, 24, 0, 1, 0},
+        {GRU, 0, 1, REV, 3, 1, 4, 93, 0, 0, 0},    {RNN, 1, 0, FWD, 3, big, 2, 20, 0.5f, 1, 0},
+        {RNN, 0, 0, BI, 2, 1, 3, 7, 0, 0, 0},      {LSTM, 0, 0, BI, 2, 1, 2, 1, 0, 0, 0},
+        {LSTM, 0, 0, REV, 2, 5, 3, 93, 0.5f, 1, 0}, {GRU, 0, 0, FWD, 3, 2, 2, 2, 0, 0, 0},
+    };
+    run_case(&cases[_i], 0, 300 + (uint32_t)_i);
 }
 END_TEST
 
@@ -361,6 +391,7 @@ int main(void)
     TCase *tc = harness_tcase(s, "forward");
     tcase_add_loop_test(tc, forward_over_shapes, 0, 4);
     tcase_add_loop_test(tc, forward_medium, 0, 3);
+    tcase_add_loop_test(tc, forward_odd_tiles, 0, 8);
     tc = harness_tcase(s, "backward");
     tcase_add_loop_test(tc, backward_matches_finite_differences, 0, (int)GRAD_CASES);
     tcase_add_loop_test(tc, long_sequence_stays_finite, 0, 3);

@@ -1,6 +1,7 @@
 /* Device operands for the recurrent suites. */
 #include "rnn-operands.h"
 #include "harness.h"
+#include "src/core/context.h" /* the capability rnn_use_fused flips */
 
 #include <math.h>
 #include <string.h>
@@ -30,4 +31,12 @@ cl_mem scratch(size_t bytes)
     float *h = harness_alloc(bytes);
     for (size_t i = 0; i < bytes / 4; i++) h[i] = NAN;
     return harness_upload(h, bytes);
+}
+
+int rnn_use_fused(int fused)
+{
+    clnn_context_t ctx = harness_ctx();
+    int was = !ctx->info.local_mem_is_real;
+    ctx->info.local_mem_is_real = !fused;
+    return was;
 }

@@ -20,4 +20,9 @@ float *download(const clnn_rnn_tensor *t, size_t n);
  * oclgrind then sees initialized buffers. */
 cl_mem scratch(size_t bytes);
 
+/* Selects clnn_rnn_forward's path on the harness context: 1 the fused kernels
+ * (CPUs, emulated local memory), 0 recurrent GEMMs (GPUs), by setting its
+ * local-memory capability; returns the previous choice. */
+int rnn_use_fused(int fused);
+
 #endif

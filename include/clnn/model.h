@@ -1,5 +1,6 @@
 /*
- * clnn/model.h: a Keras-like sequential model on top of the primitives.
+ * clnn/model.h: a Keras-like model on top of the primitives: sequential, or
+ * functional (several inputs, residual adds; see "functional form" below).
  *
  *   clnn_model_t m;
  *   clnn_model_create(ctx, &m);
@@ -48,7 +49,8 @@
  * every id on the host (CLNN_INVALID_VALUE naming the position for an id outside
  * [0, vocab) or not a whole number) and convert the batch to int32 at upload.
  *
- * Everything is allocated by clnn_model_compile; the training loop allocates
+ * Everything is allocated by clnn_model_compile (activation buffers shared where
+ * lifetimes allow: see clnn_model_memory_stats); the training loop allocates
  * nothing on the device. After compile no layer may be added (CLNN_INVALID_VALUE).
  */
 #ifndef CLNN_MODEL_H
@@ -171,8 +173,15 @@ CLNN_API clnn_status clnn_model_add_layernorm(clnn_model_t model, float epsilon)
 /* Dropout(rate), rate in [0, 1): active in fit and train_on_batch only. */
 CLNN_API clnn_status clnn_model_add_dropout(clnn_model_t model, float rate);
 
-/* A separate activation layer (`act` as for dense). */
+/* A separate activation layer (`act` as for dense). CLNN_ACTIVATION_LEAKY_RELU
+ * here and as a layer option uses the activation op's alpha, 0.01 (PyTorch's
+ * default); clnn_model_add_leaky_relu sets it. */
 CLNN_API clnn_status clnn_model_add_activation(clnn_model_t model, int act);
+
+/* LeakyReLU(alpha): x >= 0 ? x : alpha * x. Keras' LeakyReLU layer defaults to
+ * alpha (negative_slope) 0.3, PyTorch's to 0.01: pass the one wanted. alpha must
+ * be finite and >= 0 (else CLNN_INVALID_VALUE). */
+CLNN_API clnn_status clnn_model_add_leaky_relu(clnn_model_t model, float alpha);
 
 /* Softmax over the last axis (the same as clnn_model_add_activation with
  * CLNN_MODEL_SOFTMAX). */
@@ -218,6 +227,21 @@ CLNN_API clnn_status clnn_model_add_embedding(clnn_model_t model, int64_t vocab,
 CLNN_API clnn_status clnn_model_add_sine_position_encoding(clnn_model_t model);
 CLNN_API clnn_status clnn_model_add_position_embedding(clnn_model_t model);
 
+/* MultiHeadAttention(num_heads, key_dim, value_dim) as self-attention, Keras'
+ * layer(x, x) on x [T, E], output [T, E] (clnn_mha_forward of clnn/mha.h; no
+ * attention dropout). value_dim 0 means key_dim (Keras' default); causal 1
+ * masks every key after the query's position (Keras' use_causal_mask=True).
+ * num_heads and key_dim must be >= 1, value_dim >= 0 and causal 0 or 1 (else
+ * CLNN_INVALID_VALUE). Parameters (H heads, kd = key_dim, vd = value_dim), named
+ * "multi_head_attention/<name>": query_kernel [E, H*kd], query_bias [H*kd],
+ * key_kernel, key_bias (the same), value_kernel [E, H*vd], value_bias [H*vd],
+ * output_kernel [H*vd, E], output_bias [E] (Keras' (E, H, kd) kernels
+ * flattened): 2*(E*H*kd + H*kd) + E*H*vd + H*vd + H*vd*E + E, Keras' count.
+ * Kernels Glorot uniform, biases zeros. */
+CLNN_API clnn_status clnn_model_add_multi_head_attention(clnn_model_t model, int num_heads,
+                                                         int key_dim, int value_dim,
+                                                         int causal);
+
 /* TransformerEncoder: the post-norm encoder block of clnn_encoder_forward
  * (clnn/mha.h) on x [T, d_model]:
  *   h = LayerNorm(x + Dropout(MultiHeadAttention(x, x, x)))          (eps 1e-6)
@@ -240,6 +264,58 @@ CLNN_API clnn_status clnn_model_add_position_embedding(clnn_model_t model);
 CLNN_API clnn_status clnn_model_add_transformer_encoder(clnn_model_t model, int64_t d_model,
                                                         int num_heads, int key_dim,
                                                         int64_t d_ff, int act, float dropout);
+
+/* ------------------------------------------------------- functional form
+ *
+ * Every input and layer is a node with an id: layer i (counting from 0 in the
+ * order added) is node i; model input k is node CLNN_MODEL_INPUT(k) = -1 - k
+ * (clnn_model_add_input adds input 0). A layer takes the previous node (the
+ * last layer, or an input added after it) unless clnn_model_set_inputs named
+ * its inputs, so sequential building is unchanged. A residual block:
+ *
+ *   int x, h;
+ *   clnn_model_add_dense(m, 16, CLNN_ACTIVATION_RELU);
+ *   clnn_model_last_node(m, &x);
+ *   clnn_model_add_dense(m, 16, CLNN_ACTIVATION_RELU);       takes x
+ *   clnn_model_add_dense(m, 16, CLNN_ACTIVATION_NONE);
+ *   clnn_model_last_node(m, &h);
+ *   clnn_model_set_inputs(m, 2, (int[]){x, h});
+ *   clnn_model_add_add(m);                                   x + h
+ *
+ * The model's output is the last layer; every other layer and every input must
+ * feed some layer (else compile fails with CLNN_INVALID_VALUE naming it). Where
+ * a node feeds several layers, the backward pass sums their gradients.
+ *
+ * Several inputs: fit, evaluate, predict, compute_gradients and train_on_batch
+ * take x as before, each sample's row holding input 0's elements, then input
+ * 1's, and so on (the inputs' element counts summed). An embedding needs a one-input
+ * model; forward_buffer takes one-input models and backward_buffer's dx
+ * sequential ones (else CLNN_NOT_SUPPORTED). */
+#define CLNN_MODEL_INPUT(k) (-1 - (k))
+
+/* Adds model input k (k = the inputs so far; the first call is
+ * clnn_model_add_input) of per-sample shape dims[0 .. rank-1]; `node` (may be
+ * NULL) receives its id CLNN_MODEL_INPUT(k). At most 8 inputs. */
+CLNN_API clnn_status clnn_model_add_input_node(clnn_model_t model, int rank,
+                                               const int64_t *dims, int *node);
+
+/* The id of the node the next layer takes by default (the last added). */
+CLNN_API clnn_status clnn_model_last_node(clnn_model_t model, int *node);
+
+/* The inputs (1 .. 8 existing node ids; repeats allowed) of the next layer added;
+ * a layer whose kind takes one input needs count 1, Add and Concatenate 2 or
+ * more (else that layer fails with CLNN_INVALID_VALUE). An unknown id is
+ * CLNN_INVALID_VALUE. A layer that fails to be added leaves them set. */
+CLNN_API clnn_status clnn_model_set_inputs(clnn_model_t model, int count, const int *nodes);
+
+/* Add: the element-wise sum of its inputs, which must all have the same shape
+ * (else CLNN_SHAPE_MISMATCH naming the layer and both shapes). No parameters. */
+CLNN_API clnn_status clnn_model_add_add(clnn_model_t model);
+
+/* Concatenate(axis): joins its inputs along the per-sample axis `axis` (in
+ * [-rank, rank); Keras' default -1, the last), in order; every other dim must
+ * match input 0's (else CLNN_SHAPE_MISMATCH naming both shapes). No parameters. */
+CLNN_API clnn_status clnn_model_add_concatenate(clnn_model_t model, int axis);
 
 /* Gradient clipping by global norm (Keras' global_clipnorm): before every
  * optimizer step, all parameter gradients are scaled together by
@@ -276,6 +352,21 @@ CLNN_API clnn_status clnn_model_compile(clnn_model_t model, clnn_loss loss,
                                         const clnn_optimizer_desc *optimizer,
                                         int64_t batch_size);
 
+/* Memory: compile assigns the activations and their gradients device buffers
+ * from a pool, where tensors whose lifetimes over a training pass (forward,
+ * loss, backward) do not meet share a buffer: activations live from their layer's
+ * forward to its backward, gradients from their first write to the backward of
+ * their layer, so the backward pass reuses the memory of activations already
+ * differentiated. clnn_model_memory_stats gives the pool's bytes and the sum
+ * over those tensors of one buffer each (parameters, their gradients and
+ * optimizer state, staging and workspaces are not counted in either). A
+ * compiled model is needed (else CLNN_INVALID_VALUE); either pointer may be
+ * NULL. clnn_model_set_memory_plan(model, 0), before compile, turns the packing
+ * off (one buffer per tensor; the results are the same). */
+CLNN_API clnn_status clnn_model_memory_stats(clnn_model_t model, size_t *activation_bytes,
+                                             size_t *naive_bytes);
+CLNN_API clnn_status clnn_model_set_memory_plan(clnn_model_t model, int enabled);
+
 /* --------------------------------------------------------------- training */
 
 /* Options of clnn_model_fit; clnn_fit_options_default() gives: 1 epoch, shuffle
@@ -291,6 +382,15 @@ typedef struct clnn_fit_options {
     FILE *progress;            /* where progress goes (NULL: stderr). On a terminal
                                   a progress bar is redrawn in place; otherwise one
                                   line per epoch. */
+    const char *csv_path;      /* optional (NULL: none): a CSV log of the epochs, as
+                                  Keras' CSVLogger writes it: a header
+                                  epoch,loss[,accuracy][,val_loss[,val_accuracy]]
+                                  (accuracy where the loss defines it, val_* with
+                                  validation data), then one line per epoch from 0,
+                                  written as each epoch ends. The file is created
+                                  (truncated) before training; one that cannot be
+                                  is CLNN_IO_ERROR naming the path, and nothing
+                                  trains. */
 } clnn_fit_options;
 
 CLNN_API clnn_fit_options clnn_fit_options_default(void);

@@ -63,9 +63,16 @@
  * forward pass fills and the backward pass reads; the reserve must be kept
  * unchanged in between. Inference needs no reserve. Both sizes cover the whole
  * stack: the intermediate layer outputs live in the reserve (training, after
- * dropout) or in the workspace (inference). Each step runs one recurrent
- * GEMM and one fused gate kernel (GRU with linear_before_reset 0: two of each);
- * nothing waits for the device inside the time loop.
+ * dropout) or in the workspace (inference). The forward pass projects every
+ * step's input with one GEMM; then, on devices with dedicated local memory
+ * (GPUs), each step runs one recurrent GEMM and one gate kernel, while on
+ * devices that emulate it (CPUs) each step is one kernel that does the
+ * recurrent product and the gates together (GRU with linear_before_reset 0:
+ * two of each). The backward pass runs one gate kernel and one GEMM per step.
+ * Nothing waits for the device inside the time loop. The workspace includes,
+ * per layer, R transposed (D*G*H*H floats) and two [N, H] hidden states for
+ * the fused kernels, whichever path runs, so its size depends only on rnn and
+ * x_desc.
  */
 #ifndef CLNN_RNN_H
 #define CLNN_RNN_H

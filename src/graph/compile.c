@@ -1,7 +1,8 @@
 /* clnn_model_compile: the loss check, then every device buffer the loops need for
  * the batch size (parameters, gradients, optimizer state, activations, gradients
  * of activations, pool indices, workspaces, staging), so that training allocates
- * nothing. Buffers are one per layer output (no reuse across layers yet). */
+ * nothing. The activations and their gradients are laid out by layout.c and
+ * packed by plan.c. */
 #include "model.h"
 #include "../core/check.h"
 
@@ -45,6 +46,12 @@ void model_release_buffers(clnn_model *m)
         release(&l->indices);
         release(&l->stat_mean);
         release(&l->stat_inv_std);
+        for (int k = 0; k < l->nparts; k++) release(&l->grad_parts[k]);
+        for (int k = 0; k < MODEL_MAX_LAYER_INPUTS; k++) {
+            release(&l->sinks[k]);
+            l->in_as[k] = l->in_gs[k] = NULL;
+        }
+        l->nparts = 0;
         model_rnn_release(l);
         model_transformer_release(l);
         l->z = l->a = l->g = l->in_a = l->in_g = NULL;
@@ -56,6 +63,7 @@ void model_release_buffers(clnn_model *m)
         release(&m->params[i].state);
     }
     release(&m->x_stage);
+    for (int k = 1; k < MODEL_MAX_INPUTS; k++) release(&m->more_stage[k]);
     release(&m->y_stage);
     release(&m->loss_ws);
     release(&m->conv_ws);
@@ -63,10 +71,12 @@ void model_release_buffers(clnn_model *m)
     release(&m->clip_ws);
     m->rnn_ws_bytes = m->clip_ws_bytes = 0;
     release(&m->metrics);
+    m->activation_bytes = m->naive_bytes = 0;
     model_manual_release(m);
     free(m->host_x);
     free(m->host_y);
-    m->host_x = m->host_y = NULL;
+    free(m->host_split);
+    m->host_x = m->host_y = m->host_split = NULL;
 }
 
 /* A device buffer, zero-filled: partial batches and padded reads then never see
@@ -144,53 +154,6 @@ static clnn_status alloc_params(clnn_model *m, int state_floats)
     return st;
 }
 
-static int is_alias_layer(const model_layer *l)
-{
-    return l->kind == LAYER_FLATTEN || l->kind == LAYER_RESHAPE || l->kind == LAYER_ACTIVATION;
-}
-
-static clnn_status alloc_layers(clnn_model *m)
-{
-    clnn_status st = CLNN_SUCCESS;
-    cl_mem prev_a = m->x_stage, prev_g = NULL;
-    int params_before = 0;
-    for (int i = 0; i < m->nlayers && !st; i++) {
-        model_layer *l = &m->layers[i];
-        size_t out_bytes = (size_t)(model_desc_count(&l->out) * m->batch) * sizeof(float);
-        l->in_a = prev_a;
-        l->in_g = params_before ? prev_g : NULL;
-        params_before |= l->param_count > 0;
-        if (is_alias_layer(l)) {
-            l->z = l->in_a;
-        } else {
-            if ((st = model_alloc(m, out_bytes, &l->z))) break;
-            l->owns_z = 1;
-        }
-        if (l->act != CLNN_ACTIVATION_NONE) {
-            if ((st = model_alloc(m, out_bytes, &l->a))) break;
-            l->owns_a = 1;
-        } else {
-            l->a = l->z;
-        }
-        if (params_before) {
-            if (is_alias_layer(l) && l->in_g) {
-                l->g = l->in_g;
-            } else {
-                if ((st = model_alloc(m, out_bytes, &l->g))) break;
-                l->owns_g = 1;
-            }
-        }
-        if (l->kind == LAYER_MAXPOOL2D || l->kind == LAYER_GLOBAL_MAXPOOL2D)
-            st = model_alloc(m, out_bytes, &l->indices); /* int32, the size of floats */
-        if (!st && MODEL_IS_RNN(l->kind)) st = model_rnn_alloc(m, l);
-        if (!st && MODEL_IS_NORM(l->kind)) st = model_norm_alloc(m, l);
-        if (!st && MODEL_IS_TRANSFORMER(l->kind)) st = model_transformer_alloc(m, l);
-        prev_a = l->a;
-        prev_g = l->g;
-    }
-    return st;
-}
-
 static clnn_status alloc_workspaces(clnn_model *m)
 {
     clnn_status st;
@@ -224,14 +187,22 @@ static clnn_status alloc_workspaces(clnn_model *m)
 
 static clnn_status alloc_staging(clnn_model *m)
 {
-    size_t xs = (size_t)(model_desc_count(&m->input) * m->batch) * sizeof(float);
+    size_t xs = (size_t)(model_x_row(m) * m->batch) * sizeof(float);
     int64_t per = model_loss_sparse(m->loss) ? model_label_rows(m) : model_output_count(m);
     size_t ys = (size_t)(per * m->batch) * sizeof(float);
     clnn_status st;
-    if ((st = model_alloc(m, xs, &m->x_stage)) || (st = model_alloc(m, ys, &m->y_stage))) return st;
+    size_t x0 = (size_t)(model_desc_count(&m->input) * m->batch) * sizeof(float);
+    if ((st = model_alloc(m, x0, &m->x_stage)) ||
+        (st = model_alloc(m, ys, &m->y_stage)))
+        return st;
+    for (int k = 1; k < m->ninputs; k++)
+        if ((st = model_alloc(m, (size_t)(model_desc_count(&m->more_inputs[k]) * m->batch) *
+                                     sizeof(float), &m->more_stage[k])))
+            return st;
     m->host_x = malloc(xs);
     m->host_y = malloc(ys);
-    if (!m->host_x || !m->host_y)
+    if (m->ninputs > 1) m->host_split = malloc(xs);
+    if (!m->host_x || !m->host_y || (m->ninputs > 1 && !m->host_split))
         return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "clnn_model_compile: out of host memory");
     return CLNN_SUCCESS;
 }
@@ -251,13 +222,13 @@ clnn_status clnn_model_compile(clnn_model_t m, clnn_loss loss,
     int state_floats;
     clnn_status st = clnn_optimizer_state_size(optimizer, &state_floats);
     if (st) return st;
-    if ((st = check_loss(m, loss))) return st;
+    if ((st = model_check_graph(m)) || (st = check_loss(m, loss))) return st;
     m->opt = *optimizer;
     m->batch = batch_size;
     m->step = 0;
     m->dropout_offset = 0;
     if (!(st = alloc_staging(m)) && !(st = alloc_params(m, state_floats)) &&
-        !(st = alloc_layers(m)) && !(st = alloc_workspaces(m)))
+        !(st = model_alloc_layers(m)) && !(st = alloc_workspaces(m)))
         st = clnn_context_finish(m->ctx);
     if (st) {
         model_release_buffers(m);

@@ -4,6 +4,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,10 +32,29 @@ static size_t y_row_bytes(const clnn_model *m)
     return (size_t)(model_loss_sparse(m->loss) ? model_label_rows(m) : model_output_count(m)) * 4;
 }
 
+/* Several inputs: each sample's row holds input 0's elements, then input 1's...;
+ * each input's block goes to its own staging buffer. */
+static clnn_status upload_inputs(clnn_model *m, const float *rows, int64_t n)
+{
+    int64_t xrow = model_x_row(m), col = 0;
+    float *block = m->host_split;
+    clnn_status st = CLNN_SUCCESS;
+    for (int k = 0; k < m->ninputs && !st; k++) {
+        int64_t c = model_desc_count(model_node_desc(m, -1 - k));
+        for (int64_t i = 0; i < n; i++)
+            memcpy(block + i * c, rows + i * xrow + col, (size_t)c * sizeof(float));
+        st = clnn_buffer_write(m->ctx, model_input_stage(m, k), 0, block,
+                               (size_t)(n * c) * sizeof(float));
+        block += n * c;
+        col += c;
+    }
+    return st;
+}
+
 clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
                                const int64_t *order, int64_t first, int64_t n)
 {
-    size_t xrow = (size_t)model_desc_count(&m->input) * sizeof(float), yrow = y_row_bytes(m);
+    size_t xrow = (size_t)model_x_row(m) * sizeof(float), yrow = y_row_bytes(m);
     const void *hx = (const char *)x + (size_t)first * xrow;
     const void *hy = y ? (const char *)y + (size_t)first * yrow : NULL;
     if (order) {
@@ -54,7 +74,9 @@ clnn_status model_upload_batch(clnn_model *m, const float *x, const void *y,
         for (size_t i = 0; i < (size_t)n * xrow / sizeof(float); i++) ids[i] = (int32_t)src[i];
         hx = ids;
     }
-    clnn_status st = clnn_buffer_write(m->ctx, m->x_stage, 0, hx, (size_t)n * xrow);
+    clnn_status st = m->ninputs > 1
+                         ? upload_inputs(m, hx, n)
+                         : clnn_buffer_write(m->ctx, m->x_stage, 0, hx, (size_t)n * xrow);
     if (!st && y) st = clnn_buffer_write(m->ctx, m->y_stage, 0, hy, (size_t)n * yrow);
     return st;
 }
@@ -264,6 +286,31 @@ static clnn_status fit_epoch(clnn_model *m, const float *x, const void *y, int64
     return st;
 }
 
+/* The CSV log: created with its header before training (NULL path: none). */
+static clnn_status csv_open(const clnn_model *m, const clnn_fit_options *o, FILE **csv)
+{
+    *csv = NULL;
+    if (!o->csv_path) return CLNN_SUCCESS;
+    if (!(*csv = fopen(o->csv_path, "w")))
+        return clnn_fail(CLNN_IO_ERROR, "clnn_model_fit: csv_path: cannot create '%s'",
+                         o->csv_path);
+    int acc = model_has_accuracy(m);
+    fprintf(*csv, "epoch,loss%s%s%s\n", acc ? ",accuracy" : "", o->val_x ? ",val_loss" : "",
+            o->val_x && acc ? ",val_accuracy" : "");
+    return CLNN_SUCCESS;
+}
+
+static void csv_row(const clnn_model *m, FILE *csv, int epoch, const clnn_metrics *r, int val)
+{
+    int acc = model_has_accuracy(m);
+    fprintf(csv, "%d,%.9g", epoch, (double)r->loss);
+    if (acc) fprintf(csv, ",%.9g", (double)r->accuracy);
+    if (val) fprintf(csv, ",%.9g", (double)r->val_loss);
+    if (val && acc) fprintf(csv, ",%.9g", (double)r->val_accuracy);
+    fprintf(csv, "\n");
+    fflush(csv);
+}
+
 clnn_status clnn_model_fit(clnn_model_t m, const float *x, const void *y, int64_t n,
                            const clnn_fit_options *options, clnn_metrics *last)
 {
@@ -276,8 +323,10 @@ clnn_status clnn_model_fit(clnn_model_t m, const float *x, const void *y, int64_
         return st;
     FILE *f = o.progress ? o.progress : stderr;
     int bar = o.verbose && isatty(fileno(f));
+    FILE *csv;
+    if ((st = csv_open(m, &o, &csv))) return st;
     int64_t *order = o.shuffle ? malloc((size_t)n * sizeof *order) : NULL;
-    if (o.shuffle && !order) return clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "%s: out of memory", fn);
+    if (o.shuffle && !order) st = clnn_fail(CLNN_OUT_OF_HOST_MEMORY, "%s: out of memory", fn);
     int64_t steps = (n + m->batch - 1) / m->batch;
     for (int e = 0; e < o.epochs && !st; e++) {
         clnn_metrics r = {NAN, NAN, NAN, NAN, 0.0};
@@ -303,8 +352,10 @@ clnn_status clnn_model_fit(clnn_model_t m, const float *x, const void *y, int64_
             fprintf(f, "\n");
             fflush(f);
         }
+        if (csv) csv_row(m, csv, e, &r, o.val_x != NULL);
         if (last) *last = r;
     }
     free(order);
+    if (csv) fclose(csv);
     return st;
 }

@@ -63,7 +63,11 @@ static clnn_status op_forward(clnn_model *m, model_layer *l, const layer_io *io,
     case LAYER_SINE_POSITION:
     case LAYER_POSITION_EMBEDDING:
     case LAYER_TRANSFORMER_ENCODER:
+    case LAYER_MULTI_HEAD_ATTENTION:
         return model_transformer_forward(m, l, n, training);
+    case LAYER_ADD:
+    case LAYER_CONCATENATE:
+        return model_graph_forward(m, l, n);
     case LAYER_FLATTEN:
     case LAYER_RESHAPE:
     case LAYER_ACTIVATION:
@@ -77,7 +81,7 @@ static clnn_status act_forward(clnn_model *m, const model_layer *l, const layer_
     if (l->act == CLNN_ACTIVATION_NONE) return CLNN_SUCCESS;
     if (l->act == CLNN_MODEL_SOFTMAX)
         return clnn_softmax_forward(m->ctx, CLNN_SOFTMAX, -1, &io->y, l->z, 0, &io->y, l->a, 0);
-    clnn_activation_desc ad = clnn_activation_default((clnn_activation)l->act);
+    clnn_activation_desc ad = model_act_desc(l);
     return clnn_activation_forward(m->ctx, &ad, &io->y, l->z, 0, &io->y, l->a, 0);
 }
 
@@ -145,7 +149,7 @@ static clnn_status act_backward(clnn_model *m, const model_layer *l, const layer
     if (l->act == CLNN_MODEL_SOFTMAX)
         return clnn_softmax_backward(m->ctx, CLNN_SOFTMAX, -1, &io->y, l->a, 0, &io->y, l->g, 0,
                                      &io->y, l->g, 0);
-    clnn_activation_desc ad = clnn_activation_default((clnn_activation)l->act);
+    clnn_activation_desc ad = model_act_desc(l);
     return clnn_activation_backward(m->ctx, &ad, &io->y, l->z, 0, &io->y, l->g, 0, &io->y,
                                     l->g, 0);
 }
@@ -204,7 +208,12 @@ static clnn_status op_backward(clnn_model *m, const model_layer *l, const layer_
     case LAYER_SINE_POSITION:
     case LAYER_POSITION_EMBEDDING:
     case LAYER_TRANSFORMER_ENCODER:
+    case LAYER_MULTI_HEAD_ATTENTION:
         st = model_transformer_backward(m, l, n);
+        break;
+    case LAYER_ADD:
+    case LAYER_CONCATENATE:
+        st = model_graph_backward(m, l, n);
         break;
     case LAYER_FLATTEN:
     case LAYER_RESHAPE:
@@ -219,10 +228,11 @@ clnn_status model_backward(clnn_model *m, int64_t n)
     clnn_status st = CLNN_SUCCESS;
     for (int i = m->nlayers - 1; i >= 0 && !st; i--) {
         const model_layer *l = &m->layers[i];
-        if (!l->g) break; /* no parameter at or before this layer */
+        if (!l->g) continue; /* no parameter at or before this layer */
         layer_io io = layer_descs(m, l, n);
         int logits = i == m->nlayers - 1 && m->loss_on_logits;
-        if (l->act != CLNN_ACTIVATION_NONE && !logits) st = act_backward(m, l, &io);
+        st = model_sum_grad_parts(m, l, n);
+        if (!st && l->act != CLNN_ACTIVATION_NONE && !logits) st = act_backward(m, l, &io);
         if (!st) st = op_backward(m, l, &io, n);
     }
     return st;

@@ -76,6 +76,9 @@ clnn_status clnn_model_forward_buffer(clnn_model_t m, int training,
     if (training != 0 && training != 1)
         return clnn_fail(CLNN_INVALID_VALUE, "%s: training must be 0 or 1, not %d", fn,
                          training);
+    if (m->ninputs > 1)
+        return clnn_fail(CLNN_NOT_SUPPORTED, "%s: the model has %d inputs; the manual passes "
+                         "take one", fn, m->ninputs);
     const clnn_tensor_desc *out = &m->layers[m->nlayers - 1].out;
     int64_t n, ny;
     int xtype = model_int_input(m) ? CLNN_INT32 : CLNN_FLOAT32;
@@ -137,6 +140,10 @@ static clnn_status check_dx(clnn_model *m, const char *fn, const clnn_tensor_des
 {
     int64_t nx;
     if (!dx_desc) return CLNN_SUCCESS;
+    if (model_is_graph(m))
+        return clnn_fail(CLNN_NOT_SUPPORTED, "%s: dx: the input gradient of a functional "
+                         "model (a layer on other nodes than the previous one) is not "
+                         "supported; pass dx_desc NULL", fn);
     if (model_int_input(m))
         return clnn_fail(CLNN_INVALID_VALUE, "%s: dx: the first layer is an embedding; no "
                          "gradient flows to token ids", fn);

@@ -55,7 +55,9 @@ static const char *const kind_names[][2] = {
     {"GlobalMaxPooling2D", "global_max_pooling2d"}, {"Reshape", "reshape"},
     {"SinePositionEncoding", "sine_position_encoding"},
     {"PositionEmbedding", "position_embedding"},
-    {"TransformerEncoder", "transformer_encoder"}};
+    {"TransformerEncoder", "transformer_encoder"},
+    {"MultiHeadAttention", "multi_head_attention"}, {"Add", "add"},
+    {"Concatenate", "concatenate"}};
 
 static const char *kind_type(layer_kind kind)
 {
@@ -81,15 +83,14 @@ clnn_status model_begin_layer(clnn_model *m, layer_kind kind, const char *fn,
     model_layer *l = &m->layers[m->nlayers];
     memset(l, 0, sizeof *l);
     l->kind = kind;
-    l->in = m->nlayers ? m->layers[m->nlayers - 1].out : m->input;
-    l->out = l->in;
     l->act = CLNN_ACTIVATION_NONE;
+    l->act_alpha = NAN;
     int same = 0;
     for (int i = 0; i < m->nlayers; i++) same += m->layers[i].kind == kind;
     if (same) snprintf(l->name, sizeof l->name, "%s_%d", kind_base(kind), same);
     else snprintf(l->name, sizeof l->name, "%s", kind_base(kind));
     *out = l;
-    return CLNN_SUCCESS;
+    return model_link_inputs(m, l, fn);
 }
 
 clnn_status model_layer_fail(clnn_model *m, clnn_status st, const char *fn,
@@ -163,6 +164,9 @@ clnn_status clnn_model_add_input(clnn_model_t m, int rank, const int64_t *dims)
         return clnn_fail(CLNN_INVALID_VALUE, "%s: dims must each be >= 1", fn);
     m->input = d;
     m->has_input = 1;
+    m->ninputs = 1;
+    m->last_node = -1;
+    m->last_node_at = m->nlayers;
     return CLNN_SUCCESS;
 }
 
@@ -252,6 +256,30 @@ clnn_status clnn_model_add_activation(clnn_model_t m, int act)
     return CLNN_SUCCESS;
 }
 
+clnn_status clnn_model_add_leaky_relu(clnn_model_t m, float alpha)
+{
+    const char *fn = "clnn_model_add_leaky_relu";
+    model_layer *l;
+    clnn_status st = model_begin_layer(m, LAYER_ACTIVATION, fn, &l);
+    if (st) return st;
+    if (!(alpha >= 0.0f) || isinf(alpha)) {
+        char why[64];
+        snprintf(why, sizeof why, "alpha %g must be finite and >= 0", (double)alpha);
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, why);
+    }
+    l->act = CLNN_ACTIVATION_LEAKY_RELU;
+    l->act_alpha = alpha;
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
+clnn_activation_desc model_act_desc(const model_layer *l)
+{
+    clnn_activation_desc ad = clnn_activation_default((clnn_activation)l->act);
+    if (!isnan(l->act_alpha)) ad.alpha = l->act_alpha;
+    return ad;
+}
+
 clnn_status clnn_model_add_softmax(clnn_model_t m)
 {
     return clnn_model_add_activation(m, CLNN_MODEL_SOFTMAX);
@@ -317,9 +345,9 @@ clnn_status clnn_model_add_embedding(clnn_model_t m, int64_t vocab, int64_t dim)
     model_layer *l;
     clnn_status st = model_begin_layer(m, LAYER_EMBEDDING, fn, &l);
     if (st) return st;
-    if (m->nlayers)
-        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
-                          "an embedding must be the first layer (its input is token ids)");
+    if (m->nlayers || m->ninputs > 1)
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, "an embedding must be the first "
+                                "layer of a one-input model (its input is token ids)");
     if (vocab < 1 || vocab > (int64_t)1 << 24 || dim < 1)
         return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
                           "vocab must be in 1..2^24 (ids travel as floats) and dim >= 1");
@@ -398,6 +426,33 @@ static void format_shape(const clnn_tensor_desc *d, char *buf, size_t size)
     if (k < size) snprintf(buf + k, size - k, ")");
 }
 
+/* Keras 2's "Connected to" of a functional model: ['dense[0][0]', 'input_1[0][0]']. */
+static void connected_to(const clnn_model *m, const model_layer *l, char *buf, size_t size)
+{
+    size_t k = (size_t)snprintf(buf, size, "[");
+    for (int s = 0; s < l->ninputs && k < size; s++) {
+        int j = l->inputs[s];
+        char input[24];
+        snprintf(input, sizeof input, "input_%d", -j);
+        k += (size_t)snprintf(buf + k, size - k, "%s'%s[0][0]'", s ? ", " : "",
+                              j >= 0 ? m->layers[j].name : input);
+    }
+    if (k < size) snprintf(buf + k, size - k, "]");
+}
+
+/* A functional model's InputLayer rows. */
+static void input_rows(const clnn_model *m, FILE *out)
+{
+    for (int k = 0; k < m->ninputs; k++) {
+        char name[32], shape[128];
+        snprintf(name, sizeof name, "input_%d (InputLayer)", k + 1);
+        format_shape(model_node_desc(m, -1 - k), shape + 1, sizeof shape - 2);
+        shape[0] = '[';
+        strcat(shape, "]");
+        fprintf(out, " %-27.26s %-25s %-10d []\n%65s\n", name, shape, 0, "");
+    }
+}
+
 clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
 {
     if (!m || !out)
@@ -405,8 +460,11 @@ clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
                          m ? "out" : "model");
     const char *rule = "_________________________________________________________________";
     const char *dbl = "=================================================================";
-    fprintf(out, "Model: \"sequential\"\n%s\n", rule);
-    fprintf(out, " %-28s%-26s%-10s\n%s\n", "Layer (type)", "Output Shape", "Param #", dbl);
+    int graph = model_is_graph(m);
+    fprintf(out, "Model: \"%s\"\n%s\n", graph ? "functional" : "sequential", rule);
+    fprintf(out, " %-28s%-26s%-10s%s\n%s\n", "Layer (type)", "Output Shape", "Param #",
+            graph ? " Connected to" : "", dbl);
+    if (graph) input_rows(m, out);
     for (int i = 0; i < m->nlayers; i++) {
         const model_layer *l = &m->layers[i];
         char name[80], shape[128];
@@ -417,7 +475,10 @@ clnn_status clnn_model_summary(clnn_model_t m, FILE *out)
         format_shape(&l->out, shape, sizeof shape);
         /* Keras columns; a longer name wraps onto lines of its own, as Keras 2
          * wraps "batch_normalization (Batch" / "Normalization)". */
-        fprintf(out, " %-27.26s %-25s %-10lld\n", name, shape, (long long)count);
+        fprintf(out, " %-27.26s %-25s %-10lld", name, shape, (long long)count);
+        char conn[512];
+        if (graph) connected_to(m, l, conn, sizeof conn);
+        fprintf(out, "%s%s\n", graph ? " " : "", graph ? conn : "");
         for (size_t at = 26; at < strlen(name); at += 26)
             fprintf(out, " %-64.26s\n", name + at);
         if (i + 1 < m->nlayers) fprintf(out, "%65s\n", "");

@@ -1,6 +1,6 @@
-/* The sequential model's internal state, shared by the builder (model.c), the
- * allocator (compile.c), the layer passes (layers.c), the loops (fit.c) and
- * serialization (serialize.c). */
+/* The model's internal state, shared by the builder (model.c, graph.c), the
+ * allocator (compile.c, layout.c, plan.c), the layer passes (layers.c), the
+ * loops (fit.c) and serialization (serialize.c). */
 #ifndef CLNN_GRAPH_MODEL_H
 #define CLNN_GRAPH_MODEL_H
 
@@ -11,6 +11,11 @@
 /* Loss and metric results stay on the device in this many slots; they are read
  * back when the ring is full or a loop ends. */
 #define MODEL_METRIC_SLOTS 64
+/* The functional form (graph.c): model inputs, inputs of one layer (Add,
+ * Concatenate) and consumers of one node. */
+#define MODEL_MAX_INPUTS 8
+#define MODEL_MAX_LAYER_INPUTS 8
+#define MODEL_MAX_FANOUT 16
 
 typedef enum layer_kind {
     LAYER_DENSE,
@@ -32,7 +37,10 @@ typedef enum layer_kind {
     LAYER_RESHAPE,
     LAYER_SINE_POSITION,        /* transformer layers (transformer_layers.c)      */
     LAYER_POSITION_EMBEDDING,
-    LAYER_TRANSFORMER_ENCODER
+    LAYER_TRANSFORMER_ENCODER,
+    LAYER_MULTI_HEAD_ATTENTION,
+    LAYER_ADD,                  /* multi-input layers (graph.c)                   */
+    LAYER_CONCATENATE
 } layer_kind;
 
 /* A model parameter: device value, gradient and optimizer state. */
@@ -52,6 +60,18 @@ typedef struct model_layer {
     char name[32];
     clnn_tensor_desc in, out;   /* per sample (batch axis excluded)               */
     int act;                    /* clnn_activation or CLNN_MODEL_SOFTMAX          */
+    float act_alpha;            /* the activation's alpha; NaN: its default       */
+    /* Node ids of the inputs (a layer is node i, model input k node -1 - k) and
+     * their buffers; in_a and in_g above are those of input 0. */
+    int ninputs, inputs[MODEL_MAX_LAYER_INPUTS];
+    cl_mem in_as[MODEL_MAX_LAYER_INPUTS], in_gs[MODEL_MAX_LAYER_INPUTS];
+    int axis;                   /* concatenate: per-sample axis (>= 0)            */
+    /* Gradient edges (compile.c): consumers after the first (in backward order)
+     * write their share into grad_parts, summed into g before this layer's
+     * backward; sinks take the gradient a concatenate splits off for an input
+     * that needs none. */
+    int nparts, edge_part[MODEL_MAX_LAYER_INPUTS]; /* -1: the producer's g itself */
+    cl_mem grad_parts[MODEL_MAX_FANOUT], sinks[MODEL_MAX_LAYER_INPUTS];
     int64_t units;              /* dense units, conv filters                      */
     clnn_conv2d_desc conv;
     clnn_conv_transpose2d_desc tconv;
@@ -93,8 +113,16 @@ typedef struct clnn_model clnn_model;
 
 struct clnn_model {
     clnn_context_t ctx;
-    clnn_tensor_desc input;
+    clnn_tensor_desc input;     /* model input 0 (node -1)                        */
     int has_input;
+    /* Inputs 1.. of a multi-input model and their staging buffers (x_stage is
+     * input 0's); the builder's last added node and the next layer's inputs set
+     * by clnn_model_set_inputs while nlayers == pending_at. */
+    int ninputs;
+    clnn_tensor_desc more_inputs[MODEL_MAX_INPUTS];
+    cl_mem more_stage[MODEL_MAX_INPUTS];
+    int last_node, last_node_at;
+    int npending, pending[MODEL_MAX_LAYER_INPUTS], pending_at;
     int compiled;
     uint64_t seed;
     int nlayers;
@@ -117,6 +145,11 @@ struct clnn_model {
     size_t rnn_ws_bytes, clip_ws_bytes;
     float clipnorm;             /* > 0: clip the gradients' global norm           */
     float *host_x, *host_y;     /* host staging for a shuffled batch              */
+    float *host_split;          /* a batch cut into its inputs (several inputs)   */
+    /* plan.c: the bytes of the pooled buffers holding the activations and their
+     * gradients, and of one buffer per tensor. */
+    size_t activation_bytes, naive_bytes;
+    int no_plan;
     const clnn_tensor_desc *param_descs[MODEL_MAX_PARAMS];
     cl_mem param_values[MODEL_MAX_PARAMS], param_grads[MODEL_MAX_PARAMS],
         param_states[MODEL_MAX_PARAMS];
@@ -206,9 +239,51 @@ int64_t model_label_rows(const clnn_model *m);
 int64_t model_classes(const clnn_model *m);
 
 #define MODEL_IS_TRANSFORMER(kind) ((kind) >= LAYER_SINE_POSITION && \
-                                    (kind) <= LAYER_TRANSFORMER_ENCODER)
+                                    (kind) <= LAYER_MULTI_HEAD_ATTENTION)
 
 #define MODEL_IS_NORM(kind) ((kind) == LAYER_BATCHNORM || (kind) == LAYER_LAYERNORM)
+
+/* graph.c: the functional form. */
+/* The per-sample shape of node `id` (a layer's output or a model input). */
+const clnn_tensor_desc *model_node_desc(const clnn_model *m, int id);
+/* The staging buffer of model input k. */
+cl_mem model_input_stage(const clnn_model *m, int k);
+/* Floats per sample of x (all inputs' elements, input after input). */
+int64_t model_x_row(const clnn_model *m);
+/* Whether the model uses the functional form (several inputs, or a layer whose
+ * input is not the previous layer). */
+int model_is_graph(const clnn_model *m);
+/* Sets a new layer's inputs (the pending ones or the previous node); fails naming
+ * the layer when the count does not suit its kind. */
+clnn_status model_link_inputs(clnn_model *m, model_layer *l, const char *fn);
+clnn_status model_graph_forward(clnn_model *m, const model_layer *l, int64_t n);
+clnn_status model_graph_backward(clnn_model *m, const model_layer *l, int64_t n);
+/* Adds the gradient parts of other consumers into l->g. */
+clnn_status model_sum_grad_parts(clnn_model *m, const model_layer *l, int64_t n);
+/* The activation descriptor of a layer (its alpha when set). */
+clnn_activation_desc model_act_desc(const model_layer *l);
+
+/* layout.c: CLNN_INVALID_VALUE naming an input or a layer (but the last) that
+ * feeds nothing; then the activation buffers, their gradients and the links. */
+clnn_status model_check_graph(const clnn_model *m);
+clnn_status model_alloc_layers(clnn_model *m);
+
+/* plan.c: buffer requests with their lifetimes (steps of a training pass:
+ * forward of layer i at i, the loss at L, backward of layer i at 2L - i; both
+ * ends included), filled in (*slot) by the commit. */
+typedef struct model_plan_req {
+    size_t bytes, offset;
+    int start, end;
+    cl_mem *slot;
+} model_plan_req;
+typedef struct model_plan {
+    model_plan_req *reqs;
+    int count, cap;
+} model_plan;
+clnn_status model_plan_request(clnn_model *m, model_plan *p, size_t bytes, int start, int end,
+                               cl_mem *slot);
+/* Allocates the pool and fills the slots (one buffer each with the plan off). */
+clnn_status model_plan_commit(clnn_model *m, model_plan *p);
 
 /* manual.c: releases the manual-gradient buffers (from model_release_buffers). */
 void model_manual_release(clnn_model *m);

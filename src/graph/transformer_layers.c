@@ -62,19 +62,27 @@ static const char *encoder_arg_error(int num_heads, int key_dim, int64_t d_ff, i
     return why;
 }
 
-static void add_encoder_params(clnn_model *m, model_layer *l, int64_t e, int64_t hk,
-                               int64_t d_ff)
+/* MultiHeadAttention's kernels and biases: query and key [E, hk], value [E, hv],
+ * output [hv, E]. */
+static void add_mha_params(clnn_model *m, model_layer *l, int64_t e, int64_t hk, int64_t hv)
 {
     static const char *const proj[] = {"query", "key", "value"};
     char name[32];
     for (int i = 0; i < 3; i++) {
+        int64_t width = i == 2 ? hv : hk;
         snprintf(name, sizeof name, "%s_kernel", proj[i]);
-        model_add_param(m, l, name, 2, (int64_t[]){e, hk});
+        model_add_param(m, l, name, 2, (int64_t[]){e, width});
         snprintf(name, sizeof name, "%s_bias", proj[i]);
-        model_add_param(m, l, name, 1, &hk);
+        model_add_param(m, l, name, 1, &width);
     }
-    model_add_param(m, l, "output_kernel", 2, (int64_t[]){hk, e});
+    model_add_param(m, l, "output_kernel", 2, (int64_t[]){hv, e});
     model_add_param(m, l, "output_bias", 1, &e);
+}
+
+static void add_encoder_params(clnn_model *m, model_layer *l, int64_t e, int64_t hk,
+                               int64_t d_ff)
+{
+    add_mha_params(m, l, e, hk, hk);
     model_add_param(m, l, "ln1_gamma", 1, &e)->init = CLNN_INIT_ONES;
     model_add_param(m, l, "ln1_beta", 1, &e);
     model_add_param(m, l, "ffn1_kernel", 2, (int64_t[]){e, d_ff});
@@ -112,12 +120,36 @@ clnn_status clnn_model_add_transformer_encoder(clnn_model_t m, int64_t d_model, 
     return CLNN_SUCCESS;
 }
 
+clnn_status clnn_model_add_multi_head_attention(clnn_model_t m, int num_heads, int key_dim,
+                                                int value_dim, int causal)
+{
+    const char *fn = "clnn_model_add_multi_head_attention";
+    model_layer *l;
+    clnn_status st = begin_sequence_layer(m, LAYER_MULTI_HEAD_ATTENTION, fn, &l);
+    if (st) return st;
+    char why[96];
+    if (encoder_arg_error(num_heads, key_dim, 1, CLNN_ACTIVATION_NONE, 0.0f, why, sizeof why))
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l, why);
+    if (value_dim < 0 || (causal != 0 && causal != 1))
+        return model_layer_fail(m, CLNN_INVALID_VALUE, fn, l,
+                                "value_dim must be >= 0 (0: key_dim) and causal 0 or 1");
+    memset(&l->enc, 0, sizeof l->enc);
+    l->enc.mha.num_heads = num_heads;
+    l->enc.mha.key_dim = key_dim;
+    l->enc.mha.value_dim = value_dim ? value_dim : key_dim;
+    l->enc.mha.attn.causal = causal;
+    add_mha_params(m, l, l->in.dims[1], (int64_t)num_heads * key_dim,
+                   (int64_t)num_heads * l->enc.mha.value_dim);
+    m->nlayers++;
+    return CLNN_SUCCESS;
+}
+
 /* The encoder's parameters (grad 0) or their gradients (grad 1). */
 static clnn_encoder_params encoder_params(const clnn_model *m, const model_layer *l, int grad)
 {
     const model_param *p = &m->params[l->param_first];
-    cl_mem mem[16];
-    for (int i = 0; i < 16; i++) mem[i] = grad ? p[i].grad : p[i].value;
+    cl_mem mem[16] = {0};
+    for (int i = 0; i < l->param_count; i++) mem[i] = grad ? p[i].grad : p[i].value;
     clnn_encoder_params e;
     memset(&e, 0, sizeof e);
     for (int i = 0; i < 4; i++) {
@@ -138,6 +170,12 @@ static clnn_encoder_params encoder_params(const clnn_model *m, const model_layer
 clnn_status model_transformer_forward(clnn_model *m, model_layer *l, int64_t n, int training)
 {
     clnn_tensor_desc x = model_batch_desc(&l->in, n);
+    if (l->kind == LAYER_MULTI_HEAD_ATTENTION) {
+        clnn_encoder_params p = encoder_params(m, l, 0); /* self-attention: x three times */
+        return clnn_mha_forward(m->ctx, &l->enc.mha, &x, l->in_a, 0, &x, l->in_a, 0, &x,
+                                l->in_a, 0, &p.mha, NULL, NULL, 0, NULL, NULL, 0, &x, l->z, 0,
+                                l->aux, l->aux_bytes);
+    }
     if (l->kind != LAYER_TRANSFORMER_ENCODER) {
         cl_mem table = l->kind == LAYER_SINE_POSITION ? l->aux : m->params[l->param_first].value;
         return clnn_binary(m->ctx, CLNN_BINARY_ADD, &x, l->in_a, 0, &l->in, table, 0, &x, l->z,
@@ -158,6 +196,13 @@ clnn_status model_transformer_forward(clnn_model *m, model_layer *l, int64_t n, 
 clnn_status model_transformer_backward(clnn_model *m, const model_layer *l, int64_t n)
 {
     clnn_tensor_desc x = model_batch_desc(&l->in, n);
+    if (l->kind == LAYER_MULTI_HEAD_ATTENTION) {
+        /* One dx buffer passed three times receives dquery + dkey + dvalue. */
+        clnn_encoder_params p = encoder_params(m, l, 0), g = encoder_params(m, l, 1);
+        return clnn_mha_backward(m->ctx, &l->enc.mha, &x, l->in_a, 0, &x, l->in_a, 0, &x,
+                                 l->in_a, 0, &p.mha, &x, l->g, 0, l->in_g, 0, l->in_g, 0,
+                                 l->in_g, 0, &g.mha, l->aux, l->aux_bytes);
+    }
     if (l->kind == LAYER_TRANSFORMER_ENCODER) {
         clnn_encoder_params p = encoder_params(m, l, 0), g = encoder_params(m, l, 1);
         return clnn_encoder_backward(m->ctx, &l->enc, &x, l->in_a, 0, &p, NULL, NULL, 0, &x,
@@ -193,6 +238,9 @@ clnn_status model_transformer_alloc(clnn_model *m, model_layer *l)
     case LAYER_POSITION_EMBEDDING:
         st = clnn_reduce_workspace_size(m->ctx, CLNN_REDUCE_SUM, 1, &axis, 0, &x, &l->aux_bytes);
         return st || !l->aux_bytes ? st : model_alloc(m, l->aux_bytes, &l->aux);
+    case LAYER_MULTI_HEAD_ATTENTION:
+        st = clnn_mha_workspace_size(&l->enc.mha, &x, &x, &l->aux_bytes);
+        return st ? st : model_alloc(m, l->aux_bytes, &l->aux);
     default:
         if ((st = clnn_encoder_workspace_size(&l->enc, &x, &l->aux_bytes)) ||
             (st = model_alloc(m, l->aux_bytes, &l->aux)))

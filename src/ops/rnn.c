@@ -96,7 +96,10 @@ void clnn_rnn_layout_make(const clnn_rnn_geom *g, clnn_rnn_layout *l)
     l->tmp = l->hr + g->N * g->GH;
     l->hs = l->tmp + 2 * nh;
     l->cs = l->hs + g->D * nh;
-    l->forward_end = l->cs + g->D * nh;
+    /* The fused kernels' h ping-pong pair and R transposed (cl/rnn.cl). */
+    l->ping = l->cs + g->D * nh;
+    l->rt = l->ping + 2 * nh;
+    l->forward_end = l->rt + g->D * g->H * g->GH;
     l->dgw = l->xw;
     l->dgr = l->dgw + big;
     l->dgs = l->dgr + (g->separate_dgr ? big : 0);

@@ -29,7 +29,7 @@ typedef struct clnn_rnn_geom {
  * lengths); then, for stacks, two [rows, D*H] buffers for the layer outputs
  * (inference) or their gradients (backward). */
 typedef struct clnn_rnn_layout {
-    size_t lens, xw, hr, tmp, hs, cs, forward_end;  /* forward  */
+    size_t lens, xw, hr, tmp, hs, cs, ping, rt, forward_end; /* forward  */
     size_t dgw, dgr, dgs, rec, dcs, btmp, backward_end; /* backward */
     size_t inter[2], end;
 } clnn_rnn_layout;
@@ -63,9 +63,12 @@ typedef struct clnn_rnn_layer {
     clnn_rnn_buf o[RB_COUNT]; /* operands at this layer's slice                */
 } clnn_rnn_layer;
 
-/* Kernel `name` of cl/rnn.cl built for g's cell. */
+/* Kernel `name` of cl/rnn.cl built for g's cell; the _tiled form builds the
+ * fused forward kernels too (cvw units of nb entries per work-item; nb 0: not). */
 clnn_status clnn_rnn_kernel(clnn_context_t ctx, const clnn_rnn_geom *g, const char *name,
                             cl_kernel *k);
+clnn_status clnn_rnn_kernel_tiled(clnn_context_t ctx, const clnn_rnn_geom *g, const char *name,
+                                  int cvw, int nb, cl_kernel *k);
 
 clnn_status clnn_rnn_layer_forward(clnn_context_t ctx, const clnn_rnn_geom *g,
                                    const clnn_rnn_layer *lay, int has_lens, cl_mem ws,

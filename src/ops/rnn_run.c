@@ -1,8 +1,9 @@
 /* Recurrent layers: the enqueue sequences of one layer (kernels in cl/rnn.cl).
  * Forward: one GEMM projects every time step's input for all directions, then
- * per step one recurrent GEMM and one fused cell kernel. Backward: per step one
- * fused kernel and one recurrent GEMM, then the weight gradients as GEMMs over
- * all steps. The stack around it is in rnn_stack.c. */
+ * per step one recurrent GEMM and one cell kernel, or on CPUs one fused kernel
+ * doing both (plan_forward). Backward: per step one fused kernel and one
+ * recurrent GEMM, then the weight gradients as GEMMs over all steps. The stack
+ * around it is in rnn_stack.c. */
 #include "rnn.h"
 #include "../core/program.h"
 
@@ -19,15 +20,23 @@ clnn_rnn_buf clnn_rnn_buf_of(const clnn_rnn_tensor *t, cl_mem fallback)
     return b;
 }
 
+clnn_status clnn_rnn_kernel_tiled(clnn_context_t ctx, const clnn_rnn_geom *g, const char *name,
+                                  int cvw, int nb, cl_kernel *k)
+{
+    char options[128];
+    int act = g->rnn->mode == CLNN_RNN_SIMPLE ? (int)g->rnn->activation : -1;
+    unsigned vec = cvw > 1 ? (unsigned)cvw : ctx->vector_width;
+    int n = snprintf(options, sizeof options, "-DVEC=%u -DCELL=%d -DG=%zu -DLBR=%d", vec,
+                     (int)g->rnn->mode, g->G, g->rnn->linear_before_reset);
+    if (act >= 0) n += snprintf(options + n, sizeof options - (size_t)n, " -DACT=%d", act);
+    if (nb > 0) snprintf(options + n, sizeof options - (size_t)n, " -DCVW=%d -DNB=%d", cvw, nb);
+    return clnn_kernel_get(ctx, "rnn.cl", options, name, k);
+}
+
 clnn_status clnn_rnn_kernel(clnn_context_t ctx, const clnn_rnn_geom *g, const char *name,
                             cl_kernel *k)
 {
-    char options[96];
-    int act = g->rnn->mode == CLNN_RNN_SIMPLE ? (int)g->rnn->activation : -1;
-    int n = snprintf(options, sizeof options, "-DVEC=%u -DCELL=%d -DG=%zu -DLBR=%d",
-                     ctx->vector_width, (int)g->rnn->mode, g->G, g->rnn->linear_before_reset);
-    if (act >= 0) snprintf(options + n, sizeof options - (size_t)n, " -DACT=%d", act);
-    return clnn_kernel_get(ctx, "rnn.cl", options, name, k);
+    return clnn_rnn_kernel_tiled(ctx, g, name, 1, 0, k);
 }
 
 /* The running state of direction d from h0 / c0 (or zeros). */
@@ -43,12 +52,18 @@ static clnn_status init_state(clnn_context_t ctx, const clnn_rnn_geom *g, cl_ker
     return st == CLNN_SUCCESS ? clnn_enqueue_1d(ctx, k, g->N * g->H) : st;
 }
 
-/* Runs `k` for step s (argument 6) over N*H work-items. */
-static clnn_status step(clnn_context_t ctx, const clnn_rnn_geom *g, cl_kernel k, cl_int s)
+/* Sets the step index s (argument 6 of every step kernel). */
+static clnn_status set_step(cl_kernel k, cl_int s)
 {
     cl_int err = clSetKernelArg(k, 6, sizeof s, &s);
-    if (err != CL_SUCCESS) return clnn_fail_cl(err, "clSetKernelArg");
-    return clnn_enqueue_1d(ctx, k, g->N * g->H);
+    return err == CL_SUCCESS ? CLNN_SUCCESS : clnn_fail_cl(err, "clSetKernelArg");
+}
+
+/* Runs `k` for step s over N*H work-items. */
+static clnn_status step(clnn_context_t ctx, const clnn_rnn_geom *g, cl_kernel k, cl_int s)
+{
+    clnn_status st = set_step(k, s);
+    return st == CLNN_SUCCESS ? clnn_enqueue_1d(ctx, k, g->N * g->H) : st;
 }
 
 /* The running states: in y_h / y_c when given (their final values are the
@@ -68,7 +83,8 @@ static clnn_status forward_args(const clnn_rnn_geom *g, const clnn_rnn_layer *la
     cl_ulong hr_off = l->hr, tmp_off = l->tmp, b_off = o[RF_B].off + d * 2 * g->GH;
     cl_ulong p_off = o[RF_P].off + d * 3 * g->H, hs_off = rs_->h.off + d * rs_->hst.d;
     cl_ulong cs_off = rs_->c.off + d * rs_->cst.d, y_off = o[RF_Y].off + d * lay->ys.d;
-    cl_ulong rs_off = lay->rs + d * g->T * g->N * g->S;
+    cl_ulong rs_off = lay->rs + d * g->T * g->N * g->S, rt_off = l->rt + d * g->H * g->GH;
+    cl_ulong ping_off = l->ping;
     cl_int T = (cl_int)g->T, N = (cl_int)g->N, H = (cl_int)g->H;
     cl_int s = 0, rev = d == 1 || g->rnn->direction == CLNN_RNN_REVERSE, has_rs = reserve != NULL;
     cl_mem rs = reserve ? reserve : ws;
@@ -83,7 +99,8 @@ static clnn_status forward_args(const clnn_rnn_geom *g, const clnn_rnn_layer *la
                          CLNN_ARG(o[RF_Y].mem), CLNN_ARG(y_off), CLNN_ARG(lay->ys.t),
                          CLNN_ARG(lay->ys.n), CLNN_ARG(o[RF_Y].has), CLNN_ARG(rs),
                          CLNN_ARG(rs_off), CLNN_ARG(has_rs), CLNN_ARG(g->rnn->clip),
-                         CLNN_ARG(ws), CLNN_ARG(tmp_off));
+                         CLNN_ARG(ws), CLNN_ARG(tmp_off), CLNN_ARG(ws), CLNN_ARG(rt_off),
+                         CLNN_ARG(ws), CLNN_ARG(ping_off));
 }
 
 /* hr[:, col0 .. col0 + cols) = state [N, H] (rows lda apart) x R_d[row0 .. row0 + cols)^T. */
@@ -112,6 +129,92 @@ static run_state state_of(const clnn_rnn_geom *g, const clnn_rnn_layer *lay,
     return r;
 }
 
+/* The forward kernels: per-element ones after recurrent GEMMs (nb 0), or, where
+ * local memory is emulated (CPUs), the fused ones of cl/rnn.cl, each work-item
+ * owning cvw units of nb entries: GEMMs of N rows are far from CLBlast's good
+ * shapes there, and one launch per step instead of two halves the overhead. */
+typedef struct fwd_plan {
+    int cvw, nb;
+    size_t items; /* work-items of a fused launch */
+    cl_kernel step, reset, init, transpose;
+} fwd_plan;
+
+/* Measured on PoCL (AVX-512, LSTM H 256, N 32): 8 entries per work-item beat
+ * 4 by ~8 % and 2 by ~20 %; the local size (4 to 64) hardly matters. */
+enum { FUSED_LOCAL = 8, FUSED_ACC_FLOATS = 512 };
+
+static clnn_status plan_forward(clnn_context_t ctx, const clnn_rnn_geom *g, fwd_plan *p)
+{
+    bool fused = !ctx->info.local_mem_is_real;
+    *p = (fwd_plan){1, 0, 0, NULL, NULL, NULL, NULL};
+    if (fused) {
+        /* The widest vector that divides H; up to 8 entries, fewer when the
+         * accumulators (nb x G vectors) would pass FUSED_ACC_FLOATS. */
+        size_t w = ctx->vector_width, nb;
+        while (w > 1 && g->H % w) w /= 2;
+        nb = FUSED_ACC_FLOATS / (g->G * w);
+        nb = nb < 1 ? 1 : nb > 8 ? 8 : nb;
+        nb = nb > g->N ? g->N : nb;
+        p->cvw = (int)w;
+        p->nb = (int)nb;
+        p->items = g->H / w * ((g->N + nb - 1) / nb);
+    }
+    clnn_status st = clnn_rnn_kernel_tiled(ctx, g, fused ? "rnn_fused_step" : "rnn_forward_step",
+                                           p->cvw, p->nb, &p->step);
+    if (st == CLNN_SUCCESS && g->gru_split)
+        st = clnn_rnn_kernel_tiled(ctx, g, fused ? "gru_fused_reset" : "gru_reset_step", p->cvw,
+                                   p->nb, &p->reset);
+    if (st == CLNN_SUCCESS)
+        st = clnn_rnn_kernel_tiled(ctx, g, "rnn_state_init", p->cvw, p->nb, &p->init);
+    if (st == CLNN_SUCCESS && fused)
+        st = clnn_rnn_kernel_tiled(ctx, g, "rnn_transpose_r", p->cvw, p->nb, &p->transpose);
+    return st;
+}
+
+/* Runs fused kernel `k` for step s. */
+static clnn_status fused_step(clnn_context_t ctx, const fwd_plan *p, cl_kernel k, cl_int s)
+{
+    size_t local = FUSED_LOCAL, global = (p->items + local - 1) / local * local;
+    clnn_status st = set_step(k, s);
+    return st == CLNN_SUCCESS ? clnn_enqueue_nd(ctx, k, 1, &global, &local) : st;
+}
+
+/* rt = every direction's R transposed ([D, H, G*H]), once per call. */
+static clnn_status transpose_r(clnn_context_t ctx, const clnn_rnn_geom *g, const fwd_plan *p,
+                               clnn_rnn_buf r, cl_mem ws, const clnn_rnn_layout *l)
+{
+    cl_ulong rt_off = l->rt;
+    cl_int D = (cl_int)g->D, H = (cl_int)g->H;
+    clnn_status st = clnn_set_args(p->transpose, CLNN_ARG(r.mem), CLNN_ARG(r.off), CLNN_ARG(ws),
+                                   CLNN_ARG(rt_off), CLNN_ARG(D), CLNN_ARG(H));
+    return st == CLNN_SUCCESS ? clnn_enqueue_1d(ctx, p->transpose, g->D * g->GH * g->H) : st;
+}
+
+/* Step s of direction d. */
+static clnn_status forward_step(clnn_context_t ctx, const clnn_rnn_geom *g, const fwd_plan *p,
+                                const clnn_rnn_layer *lay, size_t d, cl_mem ws,
+                                const clnn_rnn_layout *l, const run_state *rs, size_t s)
+{
+    const clnn_rnn_buf *o = lay->o;
+    clnn_status st = CLNN_SUCCESS;
+    if (p->nb) {
+        if (p->reset) st = fused_step(ctx, p, p->reset, (cl_int)s);
+        return st == CLNN_SUCCESS ? fused_step(ctx, p, p->step, (cl_int)s) : st;
+    }
+    size_t h_el = rs->h.off + d * rs->hst.d, lda = rs->hst.n;
+    if (p->reset) {
+        /* z and r first; then h~ needs (r.h) Rh^T. */
+        st = recurrent_gemm(ctx, g, rs->h.mem, h_el, lda, o[RF_R], d, 0, 2 * g->H, ws, l->hr);
+        if (st == CLNN_SUCCESS) st = step(ctx, g, p->reset, (cl_int)s);
+        if (st == CLNN_SUCCESS)
+            st = recurrent_gemm(ctx, g, ws, l->tmp, g->H, o[RF_R], d, 2 * g->H, g->H, ws,
+                                l->hr + 2 * g->H);
+    } else {
+        st = recurrent_gemm(ctx, g, rs->h.mem, h_el, lda, o[RF_R], d, 0, g->GH, ws, l->hr);
+    }
+    return st == CLNN_SUCCESS ? step(ctx, g, p->step, (cl_int)s) : st;
+}
+
 clnn_status clnn_rnn_layer_forward(clnn_context_t ctx, const clnn_rnn_geom *g,
                                    const clnn_rnn_layer *lay, int has_lens, cl_mem ws,
                                    cl_mem reserve)
@@ -119,41 +222,29 @@ clnn_status clnn_rnn_layer_forward(clnn_context_t ctx, const clnn_rnn_geom *g,
     clnn_rnn_layout l;
     clnn_rnn_layout_make(g, &l);
     const clnn_rnn_buf *o = lay->o;
-    cl_kernel k, k_reset = NULL, k_init;
-    clnn_status st = clnn_rnn_kernel(ctx, g, "rnn_forward_step", &k);
-    if (st == CLNN_SUCCESS && g->gru_split)
-        st = clnn_rnn_kernel(ctx, g, "gru_reset_step", &k_reset);
-    if (st == CLNN_SUCCESS) st = clnn_rnn_kernel(ctx, g, "rnn_state_init", &k_init);
+    fwd_plan p;
+    clnn_status st = plan_forward(ctx, g, &p);
     /* XW [rows, D*G*H] = X [rows, I] x W^T for every direction at once. */
     if (st == CLNN_SUCCESS)
         st = clnn_gemm(ctx, CLNN_NO_TRANS, CLNN_TRANS, g->T * g->N, g->D * g->GH, lay->I, 1.0f,
                        o[RF_X].mem, o[RF_X].off * 4, lay->I, o[RF_W].mem, o[RF_W].off * 4,
                        lay->I, 0.0f, ws, l.xw * 4, g->D * g->GH);
+    if (st == CLNN_SUCCESS && p.nb) st = transpose_r(ctx, g, &p, o[RF_R], ws, &l);
     run_state rs = state_of(g, lay, &l);
+    clnn_rnn_buf ping = {ws, l.ping, 1};
+    clnn_rnn_strides ping_st = {0, 0, g->H};
     for (size_t d = 0; st == CLNN_SUCCESS && d < g->D; d++) {
-        st = init_state(ctx, g, k_init, o[RF_H0], d, rs.h, rs.hst);
+        st = init_state(ctx, g, p.init, o[RF_H0], d, rs.h, rs.hst);
+        /* The fused kernels read h_{t-1} from the ping-pong pair's first half. */
+        if (st == CLNN_SUCCESS && p.nb) st = init_state(ctx, g, p.init, o[RF_H0], d, ping, ping_st);
         if (st == CLNN_SUCCESS && g->rnn->mode == CLNN_RNN_LSTM)
-            st = init_state(ctx, g, k_init, o[RF_C0], d, rs.c, rs.cst);
+            st = init_state(ctx, g, p.init, o[RF_C0], d, rs.c, rs.cst);
         if (st == CLNN_SUCCESS)
-            st = forward_args(g, lay, k, d, has_lens, ws, &l, &rs, reserve);
-        if (st == CLNN_SUCCESS && k_reset)
-            st = forward_args(g, lay, k_reset, d, has_lens, ws, &l, &rs, reserve);
-        size_t h_el = rs.h.off + d * rs.hst.d, lda = rs.hst.n;
-        for (size_t s = 0; st == CLNN_SUCCESS && s < g->T; s++) {
-            if (k_reset) {
-                /* z and r first; then h~ needs (r.h) Rh^T. */
-                st = recurrent_gemm(ctx, g, rs.h.mem, h_el, lda, o[RF_R], d, 0, 2 * g->H, ws,
-                                    l.hr);
-                if (st == CLNN_SUCCESS) st = step(ctx, g, k_reset, (cl_int)s);
-                if (st == CLNN_SUCCESS)
-                    st = recurrent_gemm(ctx, g, ws, l.tmp, g->H, o[RF_R], d, 2 * g->H, g->H,
-                                        ws, l.hr + 2 * g->H);
-            } else {
-                st = recurrent_gemm(ctx, g, rs.h.mem, h_el, lda, o[RF_R], d, 0, g->GH, ws,
-                                    l.hr);
-            }
-            if (st == CLNN_SUCCESS) st = step(ctx, g, k, (cl_int)s);
-        }
+            st = forward_args(g, lay, p.step, d, has_lens, ws, &l, &rs, reserve);
+        if (st == CLNN_SUCCESS && p.reset)
+            st = forward_args(g, lay, p.reset, d, has_lens, ws, &l, &rs, reserve);
+        for (size_t s = 0; st == CLNN_SUCCESS && s < g->T; s++)
+            st = forward_step(ctx, g, &p, lay, d, ws, &l, &rs, s);
     }
     return st;
 }

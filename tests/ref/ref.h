@@ -109,7 +109,7 @@ double ref_loss(clnn_loss kind, size_t rows, size_t cols, const double *x, const
 void ref_optimizer_step(const clnn_optimizer_desc *d, long step, size_t n, double *p,
                         const double *grad, double *m, double *v);
 
-/* ---- rnn family (tests/ref/rnn.c): ONNX RNN / LSTM / GRU, layout 0, H <= 64. */
+/* ---- rnn family (tests/ref/rnn.c): ONNX RNN / LSTM / GRU, layout 0, H <= 128. */
 typedef struct ref_rnn {
     clnn_rnn_mode mode;
     int relu, lbr, reverse; /* simple RNN relu; GRU linear_before_reset; single reverse */

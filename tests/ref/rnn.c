@@ -28,7 +28,7 @@ static void cell(const ref_rnn *p, const double *xw, const double *hr, const dou
                  const double *rb, const double *pp, const double *rd, double *h, double *c)
 {
     size_t H = p->H;
-    double hn[64], cn[64];
+    double hn[128], cn[128];
     for (size_t j = 0; j < H; j++) {
         if (p->mode == CLNN_RNN_LSTM) {
             double a[4];
@@ -70,7 +70,7 @@ void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const d
 {
     size_t T = p->T, N = p->N, I = p->I, H = p->H, D = p->D;
     size_t G = p->mode == CLNN_RNN_LSTM ? 4 : p->mode == CLNN_RNN_GRU ? 3 : 1, GH = G * H;
-    static const double zeros[4 * 64 * 2];
+    static const double zeros[4 * 128 * 2];
     memset(y, 0, T * D * N * H * sizeof *y);
     for (size_t d = 0; d < D; d++) {
         const double *wd = w + d * GH * I, *rd = r + d * GH * H;
@@ -78,7 +78,7 @@ void ref_rnn_forward(const ref_rnn *p, const double *x, const double *w, const d
         const double *pd = pp ? pp + d * 3 * H : zeros;
         int rev = d == 1 || p->reverse;
         for (size_t n = 0; n < N; n++) {
-            double h[64], c[64], xw[256], hr[256];
+            double h[128], c[128], xw[512], hr[512];
             for (size_t j = 0; j < H; j++) {
                 h[j] = h0 ? h0[(d * N + n) * H + j] : 0;
                 c[j] = c0 ? c0[(d * N + n) * H + j] : 0;
