@@ -11,7 +11,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: %s SUITE [--device SPEC] [--repeat N] [--json] [--json-file PATH]\n"
-            "       [--torch PATH]\n"
+            "       [--torch PATH] [--max-t N]\n"
             "       %s --tune gemm [--device SPEC] [--budget N] [--dry-run]\n"
             "\n"
             "  gemm     GEMM 256^3, 1024^3 and 64x3136x576 (conv-shaped): clnn's time,\n"
@@ -37,6 +37,7 @@ static void usage(FILE *out)
             "  --json           print JSON instead of Markdown tables\n"
             "  --json-file PATH also write the JSON to PATH\n"
             "  --torch PATH     the PyTorch reference script (default: bench/torch_ref.py)\n"
+            "  --max-t N        attention: leave out the rows with sequences over N\n"
             "\n"
             "  --tune gemm      search CLBlast's Xgemm parameters on the device, check each\n"
             "                   set against a CPU reference, and save the fastest in the\n"
@@ -44,6 +45,20 @@ static void usage(FILE *out)
             "  --budget N       parameter sets to try after the one in effect (default %d)\n"
             "  --dry-run        search and report, but save nothing\n",
             bench_prog, bench_prog, BENCH_ALL_REPEAT, BENCH_TUNE_BUDGET);
+}
+
+/* A whole number from min to max for `option`; 0 ok, -1 bad (reported). */
+static int parse_count(const char *option, const char *value, long min, long max, int *out)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || n < min || n > max) {
+        fprintf(stderr, "%s: %s wants a count from %ld to %ld, not '%s'\n", bench_prog, option,
+                min, max, value);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
 }
 
 /* Options after the command; 0 ok, -1 bad usage (reported). */
@@ -60,14 +75,10 @@ static int parse_options(int argc, char **argv, int first, bench_options *o)
         } else if (strcmp(arg, "--dry-run") == 0) {
             o->tune_dry_run = 1;
         } else if (strcmp(arg, "--budget") == 0 && value) {
-            char *end;
-            long n = strtol(value, &end, 10);
-            if (*end || n < 0 || n > 10000) {
-                fprintf(stderr, "%s: --budget wants a count from 0 to 10000, not '%s'\n",
-                        bench_prog, value);
-                return -1;
-            }
-            o->tune_budget = (int)n;
+            if (parse_count(arg, value, 0, 10000, &o->tune_budget) != 0) return -1;
+            i++;
+        } else if (strcmp(arg, "--max-t") == 0 && value) {
+            if (parse_count(arg, value, 1, 1 << 20, &o->max_t) != 0) return -1;
             i++;
         } else if (strcmp(arg, "--torch") == 0 && value) {
             o->torch = value;
@@ -76,14 +87,7 @@ static int parse_options(int argc, char **argv, int first, bench_options *o)
             o->device = value;
             i++;
         } else if (strcmp(arg, "--repeat") == 0 && value) {
-            char *end;
-            long n = strtol(value, &end, 10);
-            if (*end || n < 1 || n > 100000) {
-                fprintf(stderr, "%s: --repeat wants a count from 1 to 100000, not '%s'\n",
-                        bench_prog, value);
-                return -1;
-            }
-            o->repeat = (int)n;
+            if (parse_count(arg, value, 1, 100000, &o->repeat) != 0) return -1;
             o->repeat_given = 1;
             i++;
         } else {
@@ -113,7 +117,7 @@ int main(int argc, char **argv)
                   {"gru", bench_gru},             {"rnn", bench_rnn},
                   {"attention", bench_attention}, {"layernorm", bench_layernorm},
                   {"train-step", bench_train_step}};
-    bench_options o = {NULL, 10, 0, NULL, 2, NULL, 0, BENCH_TUNE_BUDGET, 0};
+    bench_options o = {NULL, 10, 0, NULL, 2, NULL, 0, BENCH_TUNE_BUDGET, 0, 0};
     if (strcmp(command, "--tune") == 0) {
         const char *suite = argc > 2 ? argv[2] : "";
         if (!*suite || parse_options(argc, argv, 3, &o) != 0) {

@@ -10,7 +10,9 @@
  *   2. clnn's shipped table, matched most specific first (device > vendor and
  *      architecture > kind);
  *   3. CLBlast's own defaults.
- * CLNN_GEMM_TUNING=default skips 1 and 2. The choice is made once per device and
+ * CLNN_GEMM_TUNING=default skips 1 and 2, and clnn's own GEMM kernel that
+ * clnn_gemm runs on CPUs for small shapes (clnn/gemm_batched.h): CLBlast as it
+ * comes. The choice is made once per device and
  * process, when the first GEMM runs (CLBlast's parameters are process-wide).
  *
  * The database is one text file per device and driver,

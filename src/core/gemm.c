@@ -1,8 +1,12 @@
-/* clnn_gemm and clnn_gemm_strided_batched: validation, then CLBlast. */
+/* clnn_gemm and clnn_gemm_strided_batched: validation, then CLBlast, or on CPUs
+ * for the shapes where it is faster clnn's register-tiled kernel
+ * (gemm_batched.c). */
 #include "check.h"
 #include "gemm.h"
+#include "gemm_batched.h"
 
 #include <clblast_c.h>
+#include <clnn/gemm_batched.h>
 #include <stdio.h>
 
 static clnn_status clblast_status(CLBlastStatusCode code, const char *fn)
@@ -102,6 +106,10 @@ clnn_status clnn_gemm(clnn_context_t ctx, clnn_transpose trans_a, clnn_transpose
     describe_operands(ops, trans_a, trans_b, m, n, k);
     clnn_status st = check_gemm(ctx, trans_a, trans_b, m, n, k, ops, 1, fn);
     if (st != CLNN_SUCCESS) return st;
+    if (clnn_gemm_tiled_wins(ctx, trans_a, trans_b, m, n, k, 1))
+        return clnn_gemm_strided_batched_tiled(ctx, trans_a, trans_b, m, n, k, alpha, a,
+                                               a_offset, lda, 0, b, b_offset, ldb, 0, beta, c,
+                                               c_offset, ldc, 0, 1);
     cl_event begin = clnn_profile_mark(ctx), event = NULL;
     CLBlastStatusCode code = CLBlastSgemm(
         CLBlastLayoutRowMajor, to_clblast(trans_a), to_clblast(trans_b), m, n, k, alpha, a,
@@ -125,6 +133,10 @@ clnn_status clnn_gemm_strided_batched(clnn_context_t ctx, clnn_transpose trans_a
     describe_operands(ops, trans_a, trans_b, m, n, k);
     clnn_status st = check_gemm(ctx, trans_a, trans_b, m, n, k, ops, batch, fn);
     if (st != CLNN_SUCCESS) return st;
+    if (clnn_gemm_tiled_wins(ctx, trans_a, trans_b, m, n, k, batch))
+        return clnn_gemm_strided_batched_tiled(ctx, trans_a, trans_b, m, n, k, alpha, a,
+                                               a_offset, lda, stride_a, b, b_offset, ldb,
+                                               stride_b, beta, c, c_offset, ldc, stride_c, batch);
     cl_event begin = clnn_profile_mark(ctx), event = NULL;
     CLBlastStatusCode code = CLBlastSgemmStridedBatched(
         CLBlastLayoutRowMajor, to_clblast(trans_a), to_clblast(trans_b), m, n, k, alpha, a,

@@ -26,6 +26,25 @@ bool clnn_gemm_tiled_preferred(clnn_context_t ctx, size_t m, size_t n, size_t ba
     return !ctx->info.local_mem_is_real && tile_count(CLNN_TRANS, m, n, batch) != 0;
 }
 
+/* PoCL, 2-core Xeon (AVX-512), quiet, median of 9, GFLOPS CLBlast (tuned) ->
+ * tiled: NN 256^3 71 -> 152, 32x1024x256 42 -> 82, 2048x1024x128 76 -> 190,
+ * 32x784x128 18 -> 52, 32x128x784 23 -> 71; TN 784x128x32 14 -> 42,
+ * 2048x1024x128 61 -> 83; NT 2048x1024x128 65 -> 91, 2048x768x256 81 -> 105,
+ * 32x128x784 23 -> 50, 256x256x64 43 -> 55; but NN 64x3136x576 106 -> 69,
+ * TN 64x576x3136 99 -> 43, TN 1024^3 101 -> 63 (NN 1024^3 about even): the
+ * kernel does not block k, so long sums on large outputs stay with CLBlast.
+ * Both operands transposed was not measured and stays with CLBlast. */
+bool clnn_gemm_tiled_wins(clnn_context_t ctx, clnn_transpose ta, clnn_transpose tb, size_t m,
+                          size_t n, size_t k, size_t batch)
+{
+    /* CLNN_GEMM_TUNING=default asks for CLBlast as it comes (clnn-bench's
+     * reference column). */
+    return !(ta == CLNN_TRANS && tb == CLNN_TRANS) &&
+           (k <= 256 || (m * n <= 65536 && k <= 1024)) &&
+           clnn_env_get()->gemm_tuning != CLNN_GEMM_TUNING_DEFAULT &&
+           clnn_gemm_tiled_preferred(ctx, m, n, batch);
+}
+
 /* One stored operand: `rows` x `cols` with leading dimension ld, `batch`
  * copies `stride` elements apart, in `buffer` from byte `offset` on. */
 static clnn_status check_matrix(clnn_context_t ctx, const char *fn, const char *name,

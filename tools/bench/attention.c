@@ -107,12 +107,14 @@ static clnn_status attention_create(clnn_context_t ctx, size_t index, void *arg,
     return CLNN_SUCCESS;
 }
 
-/* Leaves out the unfused cases whose workspace would not fit, saying so. */
-static void attention_select_cases(void)
+/* Leaves out the unfused cases whose workspace would not fit, saying so, and
+ * those over --max-t. */
+static void attention_select_cases(const bench_options *o)
 {
     attention_count = 0;
     for (size_t i = 0; i < ATTENTION_ALL; i++) {
         const attention_case *c = &attention_all[i];
+        if (o->max_t && c->t > o->max_t) continue;
         double ws = 2.0 * (double)(c->n * c->h) * (double)(c->t * c->t) * 4.0;
         if (c->algo == CLNN_ATTENTION_UNFUSED && ws > (double)ATTENTION_MAX_WORKSPACE) {
             fprintf(stderr,
@@ -128,7 +130,7 @@ static void attention_select_cases(void)
 
 int bench_attention(bench_options *o)
 {
-    attention_select_cases();
+    attention_select_cases(o);
     const bench_suite suite = {"attention",          "GFLOPS",
                                attention_count,      sizeof(attention_problem),
                                attention_create,     attention_destroy,

@@ -19,6 +19,7 @@ typedef struct bench_options {
     int repeat_given;      /* --repeat was on the command line                  */
     int tune_budget;       /* --tune: parameter sets to try                     */
     int tune_dry_run;      /* --tune: report only, save nothing                 */
+    int max_t;             /* attention: longest sequence to run (0: all)       */
 } bench_options;
 
 #define BENCH_TUNE_BUDGET 24
