@@ -25,8 +25,9 @@ extern "C" {
  * Runs clnn's kernel (cl/gemm_batched.cl) on any device instead of CLBlast:
  * one work-item per register tile, no local memory, which suits CPUs (where
  * local memory is emulated) and the many small matrices of attention heads.
- * clnn's attention uses it on devices without dedicated local memory; on GPUs
- * prefer clnn_gemm_strided_batched. */
+ * On devices without dedicated local memory clnn's attention uses it, and
+ * clnn_gemm / clnn_gemm_strided_batched route short sums and small outputs to
+ * it (see clnn/gemm.h); on GPUs prefer clnn_gemm_strided_batched. */
 CLNN_API clnn_status clnn_gemm_strided_batched_tiled(clnn_context_t ctx,
                                                      clnn_transpose trans_a,
                                                      clnn_transpose trans_b,
