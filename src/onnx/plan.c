@@ -121,13 +121,14 @@ cl_mem onnx_workspace(onnx_model *m)
     return m->workspace ? clnn_tensor_get_buffer(m->workspace) : NULL;
 }
 
-/* Creates v's buffer. Float buffers start as NaN written from the host (once,
- * at planning): a missed write shows, and memory checkers such as oclgrind see
- * defined contents even where the allocator recycles memory. */
+/* Creates v's buffer. Buffers start as NaN written from the host (once, at
+ * planning; int buffers get its bit pattern): a missed write shows, and memory
+ * checkers such as oclgrind see defined contents even where the allocator
+ * recycles memory. */
 static clnn_status create_buffer(onnx_model *m, onnx_value *v, float **nans, size_t *cap)
 {
     clnn_status s = clnn_tensor_create(m->ctx, &v->desc, &v->tensor);
-    if (s != CLNN_SUCCESS || v->desc.dtype != CLNN_FLOAT32 || v->is_input)
+    if (s != CLNN_SUCCESS || v->is_input)
         return s;
     size_t bytes;
     clnn_tensor_desc_bytes(&v->desc, &bytes);
