@@ -3,6 +3,7 @@
  *
  * CLNN_TEST_SMALL=1 keeps every dimension <= 33 so the binary can run under
  * oclgrind (which simulates every work-item of CLBlast's kernels). */
+#include "gemm-check.h"
 #include "harness.h"
 #include "ref/ref.h"
 
@@ -14,134 +15,6 @@
 
 static int small_mode;
 
-/* Elements after the last one an operation may touch, so that a write past the
- * end of C is seen. */
-#define TAIL 5
-
-/* Unit roundoff of float32. */
-#define U (FLT_EPSILON / 2)
-
-/* ------------------------------------------------------------ one problem */
-
-/* A GEMM problem. batch 0 calls clnn_gemm; batch >= 1 calls
- * clnn_gemm_strided_batched. Leading dimensions are the stored column count plus
- * `pad`; the batch stride is the matrix extent plus `gap` (0 when `shared`). */
-typedef struct gemm_case {
-    clnn_transpose ta, tb;
-    size_t m, n, k;
-    float alpha, beta;
-    size_t pad[3];   /* a, b, c */
-    size_t off[3];   /* elements before the first matrix */
-    size_t gap[3];   /* elements between matrices of a batch */
-    int shared[3];   /* stride 0 (A or B only) */
-    size_t batch;
-} gemm_case;
-
-/* One operand: its geometry, host copy and device buffer. */
-typedef struct operand {
-    size_t rows, cols, ld, stride, off, span, total;
-    float *host;
-    cl_mem buf;
-} operand;
-
-static void operand_init(operand *o, size_t rows, size_t cols, const gemm_case *gc, int which,
-                         uint32_t seed)
-{
-    size_t batch = gc->batch ? gc->batch : 1;
-    o->rows = rows;
-    o->cols = cols;
-    o->ld = cols + gc->pad[which];
-    o->span = (rows - 1) * o->ld + cols;
-    o->stride = gc->shared[which] ? 0 : o->span + gc->gap[which];
-    o->off = gc->off[which];
-    o->total = o->off + (batch - 1) * o->stride + o->span + TAIL;
-    o->host = harness_alloc(o->total * sizeof(float));
-    harness_random(o->host, o->total, seed, -1.0f, 1.0f);
-    o->buf = harness_upload(o->host, o->total * sizeof(float));
-}
-
-static double max_abs(const float *x, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)x[i]));
-    return m;
-}
-
-static clnn_status run_device(const gemm_case *gc, const operand *a, const operand *b,
-                              const operand *c)
-{
-    if (gc->batch == 0)
-        return clnn_gemm(harness_ctx(), gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha,
-                         a->buf, a->off * 4, a->ld, b->buf, b->off * 4, b->ld, gc->beta,
-                         c->buf, c->off * 4, c->ld);
-    return clnn_gemm_strided_batched(harness_ctx(), gc->ta, gc->tb, gc->m, gc->n, gc->k,
-                                     gc->alpha, a->buf, a->off * 4, a->ld, a->stride, b->buf,
-                                     b->off * 4, b->ld, b->stride, gc->beta, c->buf,
-                                     c->off * 4, c->ld, c->stride, gc->batch);
-}
-
-/* Runs one problem and checks C: the m x n results of each batch entry against the
- * reference, and every other element of C's buffer (ld padding, gaps between batch
- * entries, the offset and the tail) bit for bit unchanged. */
-static void check_case(const gemm_case *gc, uint32_t seed)
-{
-    size_t batch = gc->batch ? gc->batch : 1, m = gc->m, n = gc->n, k = gc->k;
-    operand a, b, c;
-    operand_init(&a, gc->ta == CLNN_TRANS ? k : m, gc->ta == CLNN_TRANS ? m : k, gc, 0, seed);
-    operand_init(&b, gc->tb == CLNN_TRANS ? n : k, gc->tb == CLNN_TRANS ? k : n, gc, 1,
-                 seed + 1);
-    operand_init(&c, m, n, gc, 2, seed + 2);
-
-    harness_expect_ok(run_device(gc, &a, &b, &c));
-    float *got = harness_alloc(c.total * sizeof(float));
-    harness_download(c.buf, 0, got, c.total * sizeof(float));
-
-    double *want = harness_alloc(batch * m * n * sizeof(double));
-    float *got_dense = harness_alloc(batch * m * n * sizeof(float));
-    for (size_t i = 0; i < batch; i++) {
-        size_t c0 = c.off + i * c.stride;
-        ref_gemm(gc->ta, gc->tb, m, n, k, gc->alpha, a.host + a.off + i * a.stride, a.ld,
-                 b.host + b.off + i * b.stride, b.ld, gc->beta, c.host + c0, c.ld,
-                 want + i * m * n);
-        for (size_t r = 0; r < m; r++) {
-            memcpy(got_dense + (i * m + r) * n, got + c0 + r * c.ld, n * sizeof(float));
-            /* Put the original back, so what remains must equal c.host exactly. */
-            memcpy(got + c0 + r * c.ld, c.host + c0 + r * c.ld, n * sizeof(float));
-        }
-    }
-    for (size_t i = 0; i < c.total; i++)
-        ck_assert_msg(memcmp(&got[i], &c.host[i], sizeof(float)) == 0,
-                      "gemm %zux%zux%zu: element %zu of C's buffer outside the result was "
-                      "changed (%.9g -> %.9g)", m, n, k, i, c.host[i], got[i]);
-
-    /* Tolerance. Each result is a K-term fp32 dot product, summed by CLBlast in
-     * per-work-item accumulators (sequentially along K within a thread). With
-     * zero-mean data the partial sums grow like sqrt(p), so the accumulated rounding
-     * error grows like K (not sqrt(K)): measured worst |err| on PoCL is 0.6 to 0.85
-     * u * K * max|a| * max|b| (u = 2^-24, K = 93..1000). The worst-case bound is
-     * u * K^2 * max|a| * max|b|; we allow 3 * u * K * |alpha| * max|a| * max|b|
-     * (3.5x the measured worst), plus 4 u * |beta| * max|C| for beta * C. rtol 1e-6
-     * (17 u) covers the rounding of alpha * sum and of large results. */
-    double mab = max_abs(a.host, a.total) * max_abs(b.host, b.total);
-    double atol = 3 * U * (double)k * fabs(gc->alpha) * mab +
-                  4 * U * fabs(gc->beta) * max_abs(c.host, c.total);
-    char what[160];
-    snprintf(what, sizeof what, "gemm %s%s m=%zu n=%zu k=%zu alpha=%g beta=%g batch=%zu",
-             gc->ta == CLNN_TRANS ? "T" : "N", gc->tb == CLNN_TRANS ? "T" : "N", m, n, k,
-             gc->alpha, gc->beta, gc->batch);
-    harness_expect_close(got_dense, want, batch * m * n, 1e-6, atol, what);
-}
-
-/* Runs `base` with all four transpose combinations. */
-static void check_all_transposes(gemm_case base, uint32_t seed)
-{
-    for (int t = 0; t < 4; t++) {
-        base.ta = (t & 1) ? CLNN_TRANS : CLNN_NO_TRANS;
-        base.tb = (t & 2) ? CLNN_TRANS : CLNN_NO_TRANS;
-        check_case(&base, seed + 10u * (uint32_t)t);
-    }
-}
-
 typedef struct dims3 {
     size_t m, n, k;
 } dims3;
@@ -149,7 +22,7 @@ typedef struct dims3 {
 static gemm_case plain_case(dims3 d)
 {
     gemm_case gc = {CLNN_NO_TRANS, CLNN_NO_TRANS, d.m, d.n, d.k, 1.0f, 0.0f,
-                    {0}, {0}, {0}, {0}, 0};
+                    {0}, {0}, {0}, {0}, 0, 0};
     return gc;
 }
 
@@ -170,7 +43,7 @@ START_TEST(test_shapes)
     const dims3 *shapes = small_mode ? small_shapes : full_shapes;
     size_t count = small_mode ? sizeof small_shapes / sizeof *small_shapes
                               : sizeof full_shapes / sizeof *full_shapes;
-    for (size_t i = 0; i < count; i++) check_all_transposes(plain_case(shapes[i]), 100u * (uint32_t)i);
+    for (size_t i = 0; i < count; i++) gemm_check_transposes(plain_case(shapes[i]), 100u * (uint32_t)i);
 }
 END_TEST
 
@@ -180,11 +53,11 @@ START_TEST(test_conv_like)
 {
     dims3 d = small_mode ? (dims3){16, 33, 27} : (dims3){64, 3136, 576};
     gemm_case gc = plain_case(d);
-    check_case(&gc, 7);
+    gemm_check_case(&gc, 7);
     gc.tb = CLNN_TRANS; /* the weight-gradient layout */
     gc.alpha = 0.5f;
     gc.beta = 1.0f;
-    check_case(&gc, 8);
+    gemm_check_case(&gc, 8);
 }
 END_TEST
 
@@ -196,7 +69,7 @@ START_TEST(test_alpha_beta)
         gemm_case gc = plain_case(d);
         gc.alpha = pairs[i][0];
         gc.beta = pairs[i][1];
-        check_all_transposes(gc, 1000u + 50u * (uint32_t)i);
+        gemm_check_transposes(gc, 1000u + 50u * (uint32_t)i);
     }
 }
 END_TEST
@@ -214,7 +87,7 @@ START_TEST(test_ld_and_offsets)
         gc.beta = 0.5f;
         gc.pad[0] = 3, gc.pad[1] = 1, gc.pad[2] = 5;
         gc.off[0] = 1, gc.off[1] = 7, gc.off[2] = 3;
-        check_all_transposes(gc, 2000u + 50u * (uint32_t)i);
+        gemm_check_transposes(gc, 2000u + 50u * (uint32_t)i);
     }
 }
 END_TEST
@@ -227,12 +100,12 @@ START_TEST(test_batched)
         gemm_case gc = plain_case(d);
         gc.batch = batches[i];
         gc.beta = 0.5f;
-        check_all_transposes(gc, 3000u + 50u * (uint32_t)i);
+        gemm_check_transposes(gc, 3000u + 50u * (uint32_t)i);
         /* Gaps between matrices (left untouched in C), padding and offsets. */
         gc.gap[0] = 2, gc.gap[1] = 5, gc.gap[2] = 3;
         gc.pad[0] = 1, gc.pad[1] = 2, gc.pad[2] = 3;
         gc.off[0] = 5, gc.off[1] = 3, gc.off[2] = 1;
-        check_all_transposes(gc, 3500u + 50u * (uint32_t)i);
+        gemm_check_transposes(gc, 3500u + 50u * (uint32_t)i);
     }
 }
 END_TEST
@@ -249,7 +122,7 @@ START_TEST(test_batched_shared)
         gc.gap[2] = 1;
         gc.alpha = -1.0f;
         gc.beta = 2.0f;
-        check_all_transposes(gc, 4000u + 100u * (uint32_t)which);
+        gemm_check_transposes(gc, 4000u + 100u * (uint32_t)which);
     }
 }
 END_TEST
@@ -260,7 +133,7 @@ START_TEST(test_warm_up)
     harness_expect_ok(clnn_gemm_warm_up(harness_ctx())); /* twice is fine */
     harness_expect_status(clnn_gemm_warm_up(NULL), CLNN_NULL_POINTER);
     gemm_case gc = plain_case((dims3){7, 13, 33});
-    check_case(&gc, 5000);
+    gemm_check_case(&gc, 5000);
 }
 END_TEST
 
